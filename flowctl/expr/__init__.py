@@ -1,0 +1,1 @@
+"""Jinja2 templates and conditions: parsing with positions, names read, evaluation."""

@@ -1,0 +1,160 @@
+"""Find a project, discover its files and load everything into a :class:`Project`.
+
+A project is the folder holding ``flowctl.yaml`` (found by walking up, like git), or the
+folder given when there is none.  Problems are collected; only an unusable path raises.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from flowctl.errors import ConfigError
+from flowctl.loader.build_flow import build_flow
+from flowctl.loader.build_project import build_config
+from flowctl.loader.build_visitors import build_visitors
+from flowctl.loader.knowledge import load_articles
+from flowctl.loader.schema_check import check_schema
+from flowctl.loader.yaml_reader import YamlDocument, read_yaml_file
+from flowctl.model.flow import Flow
+from flowctl.model.problem import Problem
+from flowctl.model.project import Project, ProjectConfig
+from flowctl.model.visitors import VisitorFile
+
+PROJECT_FILE = "flowctl.yaml"
+FLOW_SUFFIXES = (".flow.yaml", ".flow.yml")
+VISITOR_SUFFIXES = (".visitors.yaml", ".visitors.yml")
+SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "venv", "site-packages"})
+
+
+def kind_of(path: Path) -> str | None:
+    """``flow``, ``visitors`` or ``project`` by file name; ``None`` for other files."""
+    name = path.name
+    if name in (PROJECT_FILE, "flowctl.yml"):
+        return "project"
+    if name.endswith(FLOW_SUFFIXES):
+        return "flow"
+    if name.endswith(VISITOR_SUFFIXES):
+        return "visitors"
+    return None
+
+
+def find_project_root(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` holding ``flowctl.yaml``."""
+    here = start.resolve()
+    if here.is_file():
+        here = here.parent
+    for folder in (here, *here.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder
+    return None
+
+
+def display_path(path: Path) -> str:
+    """A path as the user should read it: relative to the working directory when inside it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def discover(root: Path, exclude: Iterable[str] = ()) -> Iterator[Path]:
+    """Flow, visitors and project files below ``root``, hidden and tool folders skipped."""
+    patterns = tuple(exclude)
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
+        for name in sorted(files):
+            path = Path(folder, name)
+            if kind_of(path) is None:
+                continue
+            relative = path.relative_to(root).as_posix()
+            if any(fnmatch.fnmatch(relative, pattern) for pattern in patterns):
+                continue
+            yield path
+
+
+def read_document(path: Path, kind: str) -> YamlDocument:
+    """Parse one file and check it against its schema; problems stay on the document."""
+    doc = read_yaml_file(path, display_path(path))
+    if doc.data is not None or not doc.problems:
+        doc.problems.extend(check_schema(doc, kind))
+    return doc
+
+
+def load_project(paths: Iterable[Path] = (), *, cwd: Path | None = None) -> tuple[Project, list[Path]]:
+    """Load the project that holds ``paths`` (default: the working directory).
+
+    Returns the project and the files the user asked about (every file of the project
+    when no path was given), so that callers can report on those only while cross-file
+    checks still see the whole project.
+    """
+    cwd = cwd or Path.cwd()
+    targets = [Path(p) for p in paths] or [cwd]
+    for target in targets:
+        if not target.exists():
+            raise ConfigError(f"no such file or directory: {target}",
+                              hint="give flow files, visitors files or folders")
+    root_config = find_project_root(targets[0])
+    root = root_config or (targets[0] if targets[0].is_dir() else targets[0].parent).resolve()
+
+    config: ProjectConfig | None = None
+    problems: list[Problem] = []
+    sources: dict[str, str] = {}
+    exclude: tuple[str, ...] = ()
+    if root_config is not None:
+        doc = read_document(root / PROJECT_FILE, "project")
+        sources[doc.path] = doc.text
+        problems.extend(doc.problems)
+        if doc.data is not None:
+            config = build_config(doc)
+            exclude = config.lint.exclude
+
+    project_files = [p for p in discover(root, exclude) if kind_of(p) != "project"]
+    requested: list[Path] = []
+    for target in [Path(p) for p in paths]:
+        if target.is_dir():
+            requested.extend(p.resolve() for p in discover(target, exclude))
+        else:
+            requested.append(target.resolve())
+    if not paths:
+        requested = [p.resolve() for p in project_files]
+        if root_config is not None:
+            requested.append((root / PROJECT_FILE).resolve())
+
+    wanted = {p.resolve() for p in project_files} | {
+        p for p in requested if kind_of(p) in ("flow", "visitors")
+    }
+    flows: list[Flow] = []
+    visitor_files: list[VisitorFile] = []
+    for path in sorted(wanted):
+        kind = kind_of(path)
+        if kind not in ("flow", "visitors"):
+            continue
+        doc = read_document(path, kind)
+        sources[doc.path] = doc.text
+        problems.extend(doc.problems)
+        if doc.data is None:
+            continue
+        if kind == "flow":
+            flow = build_flow(doc)
+            if flow is not None:
+                flows.append(flow)
+        else:
+            visitors = build_visitors(doc)
+            if visitors is not None:
+                visitor_files.append(visitors)
+
+    articles, article_problems = load_articles(root, config)
+    problems.extend(article_problems)
+    project = Project(
+        root=display_path(root),
+        config=config,
+        flows=tuple(flows),
+        visitor_files=tuple(visitor_files),
+        articles=tuple(articles),
+        load_problems=tuple(problems),
+        sources=sources,
+    )
+    return project, requested
