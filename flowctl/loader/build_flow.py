@@ -7,6 +7,7 @@ skipped.  Whatever can be checked further still is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flowctl.loader.nodes import Located, as_int, as_number, as_str
@@ -38,6 +39,9 @@ from flowctl.model.blocks import (
 )
 from flowctl.model.flow import ONCE_POLICIES, DateWindow, EventRef, Flow, Start
 from flowctl.model.span import SourceSpan
+from flowctl.model.values import Template
+
+Builder = Callable[[Located, Path_, dict[str, Any], dict[str, Any]], Block]
 
 
 def build_flow(doc: YamlDocument) -> Flow | None:
@@ -125,7 +129,7 @@ def _block(at: Located, path: Path_, raw: Any) -> Block | None:
     return block
 
 
-def _template(at: Located, path: Path_, raw: dict[str, Any], key: str):  # type: ignore[no-untyped-def]
+def _template(at: Located, path: Path_, raw: dict[str, Any], key: str) -> Template | None:
     return at.template((*path, key), raw[key]) if key in raw else None
 
 
@@ -247,7 +251,7 @@ def _ai(at: Located, path: Path_, raw: dict[str, Any], common: dict[str, Any]) -
     )
 
 
-def _data(cls: type[DataUpdateBlock] | type[DataRequestBlock]):  # type: ignore[no-untyped-def]
+def _data(cls: type[DataUpdateBlock] | type[DataRequestBlock]) -> Builder:
     def build(at: Located, path: Path_, raw: dict[str, Any], common: dict[str, Any]) -> Block:
         endpoint = at.ref((*path, "endpoint"), raw.get("endpoint")) or Ref("", common["span"])
         return cls(

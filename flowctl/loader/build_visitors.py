@@ -50,7 +50,7 @@ def build_visitors(doc: YamlDocument) -> VisitorFile | None:
     if not isinstance(data, dict):
         return None
     at = Located(doc)
-    defaults = data.get("defaults") if isinstance(data.get("defaults"), dict) else {}
+    defaults: dict[str, Any] = data["defaults"] if isinstance(data.get("defaults"), dict) else {}
     visitors = []
     if isinstance(data.get("visitors"), list):
         for index, raw in enumerate(data["visitors"]):

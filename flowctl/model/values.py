@@ -6,6 +6,7 @@ scalar, so that an error at offset *n* inside the string can be shown at its own
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Union
 
@@ -69,7 +70,7 @@ Condition = Union[Expr, AllOf, AnyOf, NotOf]
 class Literal:
     """A non-string YAML scalar (number, bool, null), taken as it is."""
 
-    value: None | bool | int | float
+    value: bool | int | float | None
     span: SourceSpan
 
 
@@ -88,7 +89,7 @@ class ListValue:
 Value = Union[Literal, Template, MappingValue, ListValue]
 
 
-def iter_expressions(condition: Condition):  # type: ignore[no-untyped-def]
+def iter_expressions(condition: Condition) -> Iterator[Expr]:
     """Yield every leaf :class:`Expr` of a condition tree, in source order."""
     if isinstance(condition, Expr):
         yield condition
@@ -99,7 +100,7 @@ def iter_expressions(condition: Condition):  # type: ignore[no-untyped-def]
         yield from iter_expressions(condition.item)
 
 
-def iter_value_templates(value: Value):  # type: ignore[no-untyped-def]
+def iter_value_templates(value: Value) -> Iterator[Template]:
     """Yield every :class:`Template` inside a value tree."""
     if isinstance(value, Template):
         yield value
@@ -140,7 +141,8 @@ def locate_offset(template: Template, offset: int) -> SourceSpan:
     if window:
         hit = raw.find(window)
         if hit >= 0:
-            return _raw_position(span, raw, hit if value[offset : offset + 12] else hit + len(window))
+            at_start = bool(value[offset : offset + 12])
+            return _raw_position(span, raw, hit if at_start else hit + len(window))
     return span
 
 

@@ -1,0 +1,41 @@
+# flowctl: two commands set everything up on a fresh machine with Python 3.11+ and make.
+#   make demo   creates .venv, installs flowctl, lints the example flows
+#   make test   installs the test dependencies (and Graphviz when missing) and runs the suite
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test check bench docs docs-check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	@echo "== flowctl lint flows/"
+	$(BIN)/flowctl lint flows/
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+check: $(STAMP)
+	$(BIN)/ruff check flowctl tests bench
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/lint.py
+
+docs: $(STAMP)
+	$(BIN)/python -m flowctl.docs > docs/rules.md
+
+docs-check: $(STAMP)
+	$(BIN)/python -m flowctl.docs | diff -u docs/rules.md - && echo "docs/rules.md is current"
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

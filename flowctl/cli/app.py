@@ -1,0 +1,64 @@
+"""The ``flowctl`` typer application.  Heavy imports live inside the commands."""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+import typer
+
+from flowctl import __version__
+from flowctl.errors import FlowctlError
+
+app = typer.Typer(
+    name="flowctl",
+    help="Flows as code: lint, render, simulate and publish customer-chat automation flows.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"flowctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Flows as code: lint, render, simulate and publish customer-chat automation flows.
+
+    Example: flowctl lint flows/
+    """
+
+
+def fail(error: FlowctlError) -> NoReturn:
+    typer.echo(f"flowctl: error: {error.message}", err=True)
+    if error.hint:
+        typer.echo(f"  hint: {error.hint}", err=True)
+    raise typer.Exit(2)
+
+
+def _register() -> None:
+    from flowctl.cli import init_cmd, lint_cmd, rules_cmd
+
+    lint_cmd.register(app)
+    rules_cmd.register(app)
+    init_cmd.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    try:
+        app()
+    except FlowctlError as error:  # pragma: no cover - commands catch their own
+        fail(error)
+    except KeyboardInterrupt:
+        sys.exit(130)

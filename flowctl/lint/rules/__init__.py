@@ -1,0 +1,12 @@
+"""Every lint rule, one module per rule family.  Importing this package registers them."""
+
+from flowctl.lint.rules import (  # noqa: F401
+    design,
+    load,
+    patterns,
+    references,
+    start,
+    structure,
+    variables,
+    visitors,
+)
