@@ -57,7 +57,8 @@ def flow_text(flow_id: str, blocks: int, priority: int = 0) -> str:
             saved.append(f"score_{i}")
         else:
             out += [f"  - id: b{i}", "    type: data_update", "    endpoint: crm",
-                    "    body:", f"      size: \"{{{{ {saved[-2]} }}}}\"", f"      score: \"{{{{ {saved[-1]} }}}}\"",
+                    "    body:", f"      size: \"{{{{ {saved[-2]} }}}}\"",
+                    f"      score: \"{{{{ {saved[-1]} }}}}\"",
                     f"    on_error: {nxt}"]
         out.append(f"    note: generated block {i}")
         n += 1

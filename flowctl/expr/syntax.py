@@ -152,18 +152,18 @@ def _analysis(source: str, node: nodes.Node | None, error: SyntaxIssue | None) -
     loaded: set[str] = set()
     stored: set[str] = set()
     calls: list[Call] = []
-    for sub in node.find_all(nodes.Name):
+    for sub in _all(node, nodes.Name):
         (stored if sub.ctx in ("store", "param") else loaded).add(sub.name)
     env = environment()
-    for filt in node.find_all(nodes.Filter):
+    for filt in _all(node, nodes.Filter):
         if filt.name not in env.filters:
             return Analysis(source, None, frozenset(), (),
                             SyntaxIssue(f"unknown filter '{filt.name}'", _find(source, filt.name)))
-    for test in node.find_all(nodes.Test):
+    for test in _all(node, nodes.Test):
         if test.name not in env.tests:
             return Analysis(source, None, frozenset(), (),
                             SyntaxIssue(f"unknown test '{test.name}'", _find(source, test.name)))
-    for call in node.find_all(nodes.Call):
+    for call in _all(node, nodes.Call):
         if isinstance(call.node, nodes.Name) and call.node.name in FUNCTION_NAMES:
             args = tuple(arg.value if isinstance(arg, nodes.Const) else _list_literal(arg)
                          for arg in call.args)
@@ -195,3 +195,9 @@ def _offset_of(source: str, call: nodes.Call) -> int:
 def _find(source: str, word: str) -> int:
     match = re.search(r"\b" + re.escape(word) + r"\b", source)
     return match.start() if match else 0
+
+
+def _all(node: nodes.Node, kind: type[Any]) -> list[Any]:
+    """``node.find_all`` including ``node`` itself (a condition may be a bare name or call)."""
+    found = [node] if isinstance(node, kind) else []
+    return found + list(node.find_all(kind))

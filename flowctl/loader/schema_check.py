@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flowctl.loader.yaml_reader import YamlDocument
+from flowctl.model.blocks import BLOCK_TYPES
 from flowctl.model.problem import Problem
 from flowctl.model.span import SourceSpan
 
@@ -89,25 +90,35 @@ def _to_problems(doc: YamlDocument, kind: str, error: Any) -> list[Problem]:
     prefix = f"{field}: " if field else ""
     instance = error.instance
     hint = None
+    here = _schema_at(kind, list(error.schema_path)[:-1])
     if name == "Type":
-        expected = _schema_at(kind, list(error.schema_path)).get("type")
+        expected = here.get("type")
         expected_text = " or ".join(expected) if isinstance(expected, list) else str(expected)
         message = f"{prefix}expected {_article(expected_text)}, got {_describe(instance)}"
     elif name == "Enum":
-        options = _schema_at(kind, list(error.schema_path)).get("enum", [])
-        message = f"{prefix}{_show(instance)} is not one of: {', '.join(map(str, options))}"
+        options = here.get("enum", [])
+        listed = ", ".join(map(str, options))
+        what = here.get("x-what")
+        message = (f"{prefix}{_show(instance)} is not {what}" if what
+                   else f"{prefix}{_show(instance)} is not one of: {listed}")
+        hint = f"one of: {listed}" if what else None
         if isinstance(instance, str):
             guess = difflib.get_close_matches(instance, [str(o) for o in options], n=1)
-            hint = f"did you mean '{guess[0]}'?" if guess else None
+            hint = f"did you mean '{guess[0]}'?" if guess else hint
     elif name == "Pattern":
-        schema = _schema_at(kind, list(error.schema_path)[:-1])
-        message = f"{prefix}{_show(instance)} does not match {schema.get('pattern')}"
-        hint = schema.get("x-hint") or _first_sentence(schema.get("description"))
+        what = here.get("x-what")
+        message = (f"{prefix}{_show(instance)} is not {what}" if what
+                   else f"{prefix}{_show(instance)} does not match {here.get('pattern')}")
+        hint = here.get("x-hint") or _first_sentence(here.get("description"))
+        choices = here.get("x-choices")
+        if isinstance(instance, str) and choices:
+            guess = difflib.get_close_matches(instance, choices, n=1)
+            hint = f"did you mean '{guess[0]}'?" if guess else hint
+    elif name in ("AnyOf", "OneOfNotValid", "Not") and here.get("x-hint"):
+        message = f"{prefix}{here['x-hint']}"
     else:
         message = f"{prefix}{error.message}"
-        if name in ("Not", "AnyOf", "OneOfNotValid", "Constant"):
-            schema = _schema_at(kind, list(error.schema_path)[:-1])
-            hint = schema.get("x-hint") or _first_sentence(schema.get("description"))
+        hint = here.get("x-hint")
     return [Problem(message + where, span, code=SCHEMA_VIOLATION, hint=hint)]
 
 
@@ -121,7 +132,7 @@ def _where(data: Any, path: tuple[Any, ...]) -> str:
         if isinstance(block, dict):
             block_type = block.get("type")
             block_id = block.get("id")
-            kind = f"{block_type} block" if isinstance(block_type, str) else "block"
+            kind = f"{block_type} block" if block_type in BLOCK_TYPES else "block"
             return f" in {kind} '{block_id}'" if isinstance(block_id, str) else f" in {kind}"
     if len(path) >= 2 and path[0] == "visitors" and isinstance(path[1], int):
         try:

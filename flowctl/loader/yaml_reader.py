@@ -206,6 +206,7 @@ def parse_yaml_text(text: str, name: str) -> YamlDocument:
         return doc  # empty document: data None; the schema check reports what is missing
     walker = _Walker(doc)
     try:
+        walker.check_size(node)
         doc.data = walker.walk(node, (), 0)
     except _Stop as stop:
         doc.data = None
@@ -237,6 +238,41 @@ class _Walker:
         self.doc = doc
         self.visited = 0
         self.active: set[int] = set()
+
+    def check_size(self, root: yaml.Node) -> None:
+        """Refuse, before building anything, a document whose aliases expand too far.
+
+        Sizes are memoised per node, so this costs one visit per distinct node even for a
+        "billion laughs" document that would expand to billions.
+        """
+        sizes: dict[int, int] = {}
+        active: set[int] = set()
+
+        def size(node: yaml.Node, depth: int) -> int:
+            key = id(node)
+            if key in sizes:
+                return sizes[key]
+            if depth > MAX_DEPTH:
+                raise self._fail(node, f"nested deeper than {MAX_DEPTH} levels")
+            if key in active:
+                raise self._fail(node, "recursive alias: a node contains itself")
+            total = 1
+            if isinstance(node, yaml.SequenceNode):
+                active.add(key)
+                total += sum(size(item, depth + 1) for item in node.value)
+                active.discard(key)
+            elif isinstance(node, yaml.MappingNode):
+                active.add(key)
+                total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
+                active.discard(key)
+            if total > MAX_NODES:
+                raise self._fail(node, f"more than {MAX_NODES:,} nodes after expanding aliases",
+                                 "aliases that expand to huge documents (a 'billion laughs') "
+                                 "are refused")
+            sizes[key] = total
+            return total
+
+        size(root, 0)
 
     def _mark(self, node: yaml.Node) -> Mark:
         start, end = node.start_mark, node.end_mark

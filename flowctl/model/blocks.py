@@ -152,7 +152,9 @@ class QuestionBlock(BlockBase):
         """Can an answer be rejected (a typed format, or choices without ``allow_other``)?"""
         if self.expect == "choice":
             return not self.allow_other
-        return self.expect != "text" or self.pattern is not None
+        if self.expect == "text":  # free text is checked only against a length or a pattern
+            return self.pattern is not None or self.min is not None or self.max is not None
+        return True
 
     @property
     def free_text(self) -> bool:

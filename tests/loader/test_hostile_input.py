@@ -27,7 +27,7 @@ def _hostile() -> dict[str, tuple[bytes, str, int]]:
     """name → (content, expected code, expected line)."""
     return {
         "not-yaml": (b"flow: [unclosed\nblocks: {\n", "S001", 2),
-        "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "S004", 2),
+        "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "S004", 3),
         "empty": (b"", "S003", 1),
         "huge": (b"# " + b"x" * 100 + b"\n" + (b"a: b\n" * (10 * 1024 * 1024 // 5)), "S005", 1),
         "deep-flow": (b"[" * 10_000 + b"]" * 10_000, "S001", 1),

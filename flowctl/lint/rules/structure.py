@@ -133,7 +133,7 @@ def busy_loop(flow: Flow, ctx: LintContext) -> Iterator[Problem]:
     """
     for cycle in busy_cycles(flow):
         first = flow.by_id[cycle[0]]
-        path = " → ".join(cycle + [cycle[0]])
+        path = " → ".join([*cycle, cycle[0]])
         yield problem(f"loop without a waiting block: {path}", first.span_of("id"),
                       "put a question in the loop, or break it with a branch to an end")
 
