@@ -33,9 +33,10 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m flowctl.docs > docs/rules.md
+	$(BIN)/python -m flowctl.docs_format > docs/format.md
 
 docs-check: $(STAMP)
-	$(BIN)/python -m flowctl.docs | diff -u docs/rules.md - && echo "docs/rules.md is current"
+	$(BIN)/python -m pytest -q tests/docs
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

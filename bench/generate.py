@@ -43,7 +43,8 @@ def flow_text(flow_id: str, blocks: int, priority: int = 0) -> str:
             var = f"answer_{i}"
             saved.append(var)
             out += [f"  - id: b{i}", "    type: question", f"    text: Question number {i}?",
-                    "    choices: [Small, Medium, Large, Enterprise]", f"    save: {var}"]
+                    "    choices: [Small, Medium, Large, Enterprise]", f"    save: {var}",
+                    f"    on_invalid: b{blocks - 1}"]
         elif kind == 2:
             var = saved[-1]
             out += [f"  - id: b{i}", "    type: branch", "    cases:",

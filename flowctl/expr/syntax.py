@@ -50,6 +50,9 @@ class Analysis:
     names: frozenset[str]  # free names read (context, variables, functions)
     calls: tuple[Call, ...]
     error: SyntaxIssue | None = None
+    call_nodes: tuple[nodes.Call, ...] = ()  # every call in the tree, root included
+    tests: tuple[nodes.Test, ...] = ()  # every `is` test
+    filters: tuple[nodes.Filter, ...] = ()  # every filter
 
     @property
     def variables(self) -> frozenset[str]:
@@ -146,29 +149,53 @@ def single_expression(source: str) -> str | None:
     return None
 
 
+def _walk(root: nodes.Node) -> dict[type, list[Any]]:
+    """One pass over a Jinja tree, root included, collecting the node kinds we look at."""
+    found: dict[type, list[Any]] = {nodes.Name: [], nodes.Call: [], nodes.Filter: [], nodes.Test: []}
+    stack = [root]
+    node_type = nodes.Node
+    while stack:
+        node = stack.pop()
+        bucket = found.get(type(node))
+        if bucket is not None:
+            bucket.append(node)
+        children: list[nodes.Node] = []
+        for field in node.fields:
+            value = getattr(node, field, None)
+            if isinstance(value, node_type):
+                children.append(value)
+            elif isinstance(value, list):
+                children.extend(item for item in value if isinstance(item, node_type))
+        stack.extend(reversed(children))  # document order
+    return found
+
+
 def _analysis(source: str, node: nodes.Node | None, error: SyntaxIssue | None) -> Analysis:
     if node is None:
         return Analysis(source, None, frozenset(), (), error)
+    found = _walk(node)
     loaded: set[str] = set()
     stored: set[str] = set()
-    calls: list[Call] = []
-    for sub in _all(node, nodes.Name):
+    for sub in found[nodes.Name]:
         (stored if sub.ctx in ("store", "param") else loaded).add(sub.name)
     env = environment()
-    for filt in _all(node, nodes.Filter):
+    for filt in found[nodes.Filter]:
         if filt.name not in env.filters:
             return Analysis(source, None, frozenset(), (),
                             SyntaxIssue(f"unknown filter '{filt.name}'", _find(source, filt.name)))
-    for test in _all(node, nodes.Test):
+    for test in found[nodes.Test]:
         if test.name not in env.tests:
             return Analysis(source, None, frozenset(), (),
                             SyntaxIssue(f"unknown test '{test.name}'", _find(source, test.name)))
-    for call in _all(node, nodes.Call):
+    calls: list[Call] = []
+    for call in found[nodes.Call]:
         if isinstance(call.node, nodes.Name) and call.node.name in FUNCTION_NAMES:
             args = tuple(arg.value if isinstance(arg, nodes.Const) else _list_literal(arg)
                          for arg in call.args)
             calls.append(Call(call.node.name, args, _offset_of(source, call)))
-    return Analysis(source, node, frozenset(loaded - stored), tuple(calls), error)
+    calls.sort(key=lambda c: c.offset)
+    return Analysis(source, node, frozenset(loaded - stored), tuple(calls), None,
+                    tuple(found[nodes.Call]), tuple(found[nodes.Test]), tuple(found[nodes.Filter]))
 
 
 def _list_literal(node: nodes.Node) -> Any:
@@ -195,9 +222,3 @@ def _offset_of(source: str, call: nodes.Call) -> int:
 def _find(source: str, word: str) -> int:
     match = re.search(r"\b" + re.escape(word) + r"\b", source)
     return match.start() if match else 0
-
-
-def _all(node: nodes.Node, kind: type[Any]) -> list[Any]:
-    """``node.find_all`` including ``node`` itself (a condition may be a bare name or call)."""
-    found = [node] if isinstance(node, kind) else []
-    return found + list(node.find_all(kind))

@@ -20,11 +20,7 @@ class LintContext:
         return self.project.config
 
     def adjacency(self, flow: Flow) -> dict[str, list[Edge]]:
-        key = ("adjacency", flow.file + "#" + flow.id)
-        if key not in self._cache:
-            self._cache[key] = adjacency(flow)
-        result: dict[str, list[Edge]] = self._cache[key]
-        return result
+        return adjacency(flow)  # cached per flow by the graph module
 
     def memo(self, name: str, flow: Flow, compute: Any) -> Any:
         key = (name, flow.file + "#" + flow.id)

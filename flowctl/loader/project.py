@@ -7,8 +7,10 @@ folder given when there is none.  Problems are collected; only an unusable path 
 from __future__ import annotations
 
 import fnmatch
+import multiprocessing as mp
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from flowctl.errors import ConfigError
@@ -83,6 +85,39 @@ def read_document(path: Path, kind: str) -> YamlDocument:
     return doc
 
 
+@dataclass
+class LoadedFile:
+    path: str
+    text: str
+    problems: list[Problem]
+    model: Flow | VisitorFile | None
+
+
+def load_file(path: Path) -> LoadedFile:
+    """Read, check and build one flow or visitors file."""
+    kind = kind_of(path)
+    doc = read_document(path, kind or "flow")
+    model: Flow | VisitorFile | None = None
+    if doc.data is not None:
+        model = build_flow(doc) if kind == "flow" else build_visitors(doc)
+    return LoadedFile(doc.path, doc.text, doc.problems, model)
+
+
+#: From this many files on, files are read in parallel (one process per core).
+PARALLEL_FROM = 48
+
+
+def _load_all(paths: list[Path]) -> list[LoadedFile]:
+    workers = min(os.cpu_count() or 1, 8)
+    if len(paths) < PARALLEL_FROM or workers < 2 or "fork" not in mp.get_all_start_methods():
+        return [load_file(path) for path in paths]
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk = max(1, len(paths) // (workers * 4))
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+        return list(pool.map(load_file, paths, chunksize=chunk))
+
+
 def load_project(paths: Iterable[Path] = (), *, cwd: Path | None = None) -> tuple[Project, list[Path]]:
     """Load the project that holds ``paths`` (default: the working directory).
 
@@ -128,23 +163,14 @@ def load_project(paths: Iterable[Path] = (), *, cwd: Path | None = None) -> tupl
     }
     flows: list[Flow] = []
     visitor_files: list[VisitorFile] = []
-    for path in sorted(wanted):
-        kind = kind_of(path)
-        if kind not in ("flow", "visitors"):
-            continue
-        doc = read_document(path, kind)
-        sources[doc.path] = doc.text
-        problems.extend(doc.problems)
-        if doc.data is None:
-            continue
-        if kind == "flow":
-            flow = build_flow(doc)
-            if flow is not None:
-                flows.append(flow)
-        else:
-            visitors = build_visitors(doc)
-            if visitors is not None:
-                visitor_files.append(visitors)
+    jobs = [path for path in sorted(wanted) if kind_of(path) in ("flow", "visitors")]
+    for loaded in _load_all(jobs):
+        sources[loaded.path] = loaded.text
+        problems.extend(loaded.problems)
+        if isinstance(loaded.model, Flow):
+            flows.append(loaded.model)
+        elif isinstance(loaded.model, VisitorFile):
+            visitor_files.append(loaded.model)
 
     articles, article_problems = load_articles(root, config)
     problems.extend(article_problems)

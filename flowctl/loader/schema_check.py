@@ -71,11 +71,18 @@ def _to_problems(doc: YamlDocument, kind: str, error: Any) -> list[Problem]:
     if name == "AdditionalProperties":
         allowed = _allowed_properties(kind, list(error.schema_path))
         problems = []
+        block_type = _block_type(doc.data, path)
         for field in error.kind.unexpected:
             guess = difflib.get_close_matches(field, allowed, n=1, cutoff=0.6)
             hint = f"did you mean '{guess[0]}'?" if guess else (
                 f"allowed here: {', '.join(sorted(allowed))}" if allowed else None
             )
+            if field == "next" and block_type in ("end", "escalate", "goto"):
+                hint = f"a{'n' if block_type[0] in 'aeiou' else ''} {block_type} block ends the flow"
+                if block_type == "escalate":
+                    hint += "; `when_unavailable` names the block used when nobody is online"
+            elif field == "next" and block_type == "branch":
+                hint = "a branch leaves through its cases; `default` names where it goes otherwise"
             problems.append(Problem(
                 f"unknown field '{field}'{where}", doc.key_span((*path, field)),
                 code=SCHEMA_VIOLATION, hint=hint,
@@ -83,8 +90,9 @@ def _to_problems(doc: YamlDocument, kind: str, error: Any) -> list[Problem]:
         return problems
     if name == "Required":
         missing = error.kind.property
+        parent = _schema_at(kind, list(error.schema_path)[:-1])
         return [Problem(f"missing required field '{missing}'{where}", doc.span(path),
-                        code=SCHEMA_VIOLATION)]
+                        code=SCHEMA_VIOLATION, hint=parent.get("x-hint"))]
     span = doc.span(path)
     field = str(path[-1]) if path and isinstance(path[-1], str) else ""
     prefix = f"{field}: " if field else ""
@@ -120,6 +128,17 @@ def _to_problems(doc: YamlDocument, kind: str, error: Any) -> list[Problem]:
         message = f"{prefix}{error.message}"
         hint = here.get("x-hint")
     return [Problem(message + where, span, code=SCHEMA_VIOLATION, hint=hint)]
+
+
+def _block_type(data: Any, path: tuple[Any, ...]) -> str | None:
+    if len(path) == 2 and path[0] == "blocks" and isinstance(path[1], int):
+        try:
+            block = data["blocks"][path[1]]
+        except (KeyError, IndexError, TypeError):
+            return None
+        if isinstance(block, dict) and isinstance(block.get("type"), str):
+            return str(block["type"])
+    return None
 
 
 def _where(data: Any, path: tuple[Any, ...]) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, NamedTuple
 
 import yaml
 
@@ -69,8 +69,10 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
+_new_span = tuple.__new__  # SourceSpan without the named tuple's Python-level __new__
+
+
+class Mark(NamedTuple):
     """Where a node stands: 1-based line and column, character offsets, scalar style."""
 
     line: int
@@ -100,12 +102,16 @@ class YamlDocument:
         while path not in self.marks and path:
             path = path[:-1]
         mark = self.marks.get(path)
-        return SourceSpan(self.path, mark.line, mark.column) if mark else SourceSpan(self.path)
+        if mark is None:
+            return SourceSpan(self.path)
+        return _new_span(SourceSpan, (self.path, mark[0], mark[1]))
 
     def key_span(self, path: Path_) -> SourceSpan:
         """The position of the key of the mapping entry at ``path`` (else of its value)."""
         mark = self.key_marks.get(path)
-        return SourceSpan(self.path, mark.line, mark.column) if mark else self.span(path)
+        if mark is None:
+            return self.span(path)
+        return _new_span(SourceSpan, (self.path, mark[0], mark[1]))
 
     def raw(self, path: Path_) -> tuple[str, str]:
         """The scalar at ``path`` as written in the file, and its style."""
@@ -175,9 +181,27 @@ def parse_yaml_bytes(raw: bytes, name: str) -> YamlDocument:
     return parse_yaml_text(text, name)
 
 
+class _Loader(yaml.CSafeLoader):  # type: ignore[misc]
+    """libyaml's composer without PyYAML's Python tag resolver.
+
+    Tags of untagged nodes are decided here by node kind only; plain scalars are resolved
+    by :func:`resolve_plain` under the YAML 1.2 core schema.  Explicit tags still arrive
+    as written, so they can be refused.
+    """
+
+    _KIND_TAGS: ClassVar[dict[type, str]] = {
+        yaml.ScalarNode: "tag:yaml.org,2002:str",
+        yaml.SequenceNode: "tag:yaml.org,2002:seq",
+        yaml.MappingNode: "tag:yaml.org,2002:map",
+    }
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        return self._KIND_TAGS[kind]
+
+
 def parse_yaml_text(text: str, name: str) -> YamlDocument:
     doc = YamlDocument(name, text)
-    loader = yaml.CSafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -206,7 +230,8 @@ def parse_yaml_text(text: str, name: str) -> YamlDocument:
         return doc  # empty document: data None; the schema check reports what is missing
     walker = _Walker(doc)
     try:
-        walker.check_size(node)
+        if "&" in text:  # aliases need anchors; without one nothing can expand
+            walker.check_size(node)
         doc.data = walker.walk(node, (), 0)
     except _Stop as stop:
         doc.data = None
@@ -224,6 +249,9 @@ def _syntax_hint(message: str) -> str | None:
     if "maximum nesting depth" in message:
         return f"flowctl reads documents nested up to {MAX_DEPTH} levels"
     return None
+
+
+_new_mark = tuple.__new__
 
 
 class _Stop(Exception):
@@ -275,9 +303,10 @@ class _Walker:
         size(root, 0)
 
     def _mark(self, node: yaml.Node) -> Mark:
-        start, end = node.start_mark, node.end_mark
+        start = node.start_mark
         style = getattr(node, "style", None) or ""
-        return Mark(start.line + 1, start.column + 1, start.index, end.index, style)
+        return _new_mark(Mark, (start.line + 1, start.column + 1, start.index,
+                                node.end_mark.index, style))
 
     def _fail(self, node: yaml.Node, message: str, hint: str | None = None) -> _Stop:
         mark = node.start_mark

@@ -56,15 +56,17 @@ class Start:
     priority_span: SourceSpan | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Flow:
+    """One flow.  Compared and hashed by identity, so graph queries can cache per flow."""
+
     id: str
     span: SourceSpan  # the ``flow:`` key
     blocks: tuple[Block, ...]
     title: str = ""
     description: str = ""
     start: Start | None = None
-    by_id: dict[str, Block] = field(default_factory=dict, compare=False, repr=False)
+    by_id: dict[str, Block] = field(default_factory=dict, repr=False)
 
     @property
     def file(self) -> str:

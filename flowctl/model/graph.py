@@ -7,6 +7,7 @@ handler, falling off the end of the list).
 
 from __future__ import annotations
 
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -117,15 +118,22 @@ def _timeout_edge(block: QuestionBlock | FormBlock, handler: Ref | None) -> Edge
 
 def edges(flow: Flow) -> list[Edge]:
     """All edges of the flow, block by block."""
-    out: list[Edge] = []
-    for index, block in enumerate(flow.blocks):
-        out.extend(successors(flow, block, index))
-    return out
+    return [edge for out in adjacency(flow).values() for edge in out]
+
+
+_ADJACENCY: weakref.WeakKeyDictionary[Flow, dict[str, list[Edge]]] = weakref.WeakKeyDictionary()
 
 
 def adjacency(flow: Flow) -> dict[str, list[Edge]]:
-    """Block id → its out-edges (targets that do not exist are kept; callers filter)."""
-    return {block.id: successors(flow, block, i) for i, block in enumerate(flow.blocks)}
+    """Block id → its out-edges (targets that do not exist are kept; callers filter).
+
+    Flows are immutable, so the result is computed once per flow; do not mutate it.
+    """
+    cached = _ADJACENCY.get(flow)
+    if cached is None:
+        cached = {block.id: successors(flow, block, i) for i, block in enumerate(flow.blocks)}
+        _ADJACENCY[flow] = cached
+    return cached
 
 
 def reachable(flow: Flow, start: Iterable[str] | None = None) -> set[str]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class SourceSpan:
-    """A position in a source file; ``line`` and ``column`` are 1-based."""
+class SourceSpan(NamedTuple):
+    """A position in a source file; ``line`` and ``column`` are 1-based.
+
+    A named tuple rather than a dataclass: the loader makes one for every node, and a
+    tuple is several times cheaper to create than a frozen dataclass instance.
+    """
 
     file: str
     line: int = 1

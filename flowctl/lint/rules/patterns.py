@@ -13,7 +13,7 @@ from typing import Any
 
 from jinja2 import nodes
 
-from flowctl.expr.syntax import analyse_condition, analyse_template
+from flowctl.expr.syntax import Analysis, analyse_condition, analyse_template
 from flowctl.lint.context import LintContext
 from flowctl.lint.registry import problem, rule
 from flowctl.model.blocks import BranchBlock, DataBlock, QuestionBlock, SetBlock
@@ -84,7 +84,7 @@ def flow_patterns(flow: Flow) -> Iterator[FoundPattern]:
         if analysis.node is None:
             continue
         search = 0
-        for call in _matches_calls(analysis.node):
+        for call in _matches_calls(analysis):
             literal = call.args[1]
             assert isinstance(literal, nodes.Const)
             pattern: str = literal.value
@@ -96,13 +96,10 @@ def flow_patterns(flow: Flow) -> Iterator[FoundPattern]:
             yield FoundPattern(pattern, template.span_at(offset), f"matches() in '{block_id}'")
 
 
-def _matches_calls(node: nodes.Node) -> list[nodes.Call]:
+def _matches_calls(analysis: Analysis) -> list[nodes.Call]:
     """``matches(value, 'literal')`` calls in an expression tree, the root included."""
-    calls = list(node.find_all(nodes.Call))
-    if isinstance(node, nodes.Call):
-        calls.insert(0, node)
     return [
-        call for call in calls
+        call for call in analysis.call_nodes
         if isinstance(call.node, nodes.Name) and call.node.name == "matches"
         and len(call.args) >= 2 and isinstance(call.args[1], nodes.Const)
         and isinstance(call.args[1].value, str)
@@ -393,6 +390,7 @@ TOKEN_SHAPES = (
      re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")),
     ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
 )
+_ANY_TOKEN = re.compile("|".join(f"(?:{shape.pattern})" for _, shape in TOKEN_SHAPES))
 _ENV_REF = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
@@ -473,8 +471,8 @@ def hardcoded_secret(ctx: LintContext) -> Iterator[Problem]:
         reported.add((span.file, span.line))
         yield problem(f"{where} is a literal secret", span, SECRET_HINT)
     for path, text in sorted(ctx.project.sources.items()):
-        if not _is_checked_file(path):
-            continue
+        if not _is_checked_file(path) or _ANY_TOKEN.search(text) is None:
+            continue  # one scan of the whole text finds nothing: no line can match
         for line_no, line in enumerate(text.splitlines(), 1):
             if (path, line_no) in reported or line.lstrip().startswith("#"):
                 continue

@@ -7,7 +7,6 @@ import re
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from jinja2 import nodes
 
@@ -53,14 +52,6 @@ class Use:
 
     def variables(self) -> frozenset[str]:
         return read_names(self.analysis()) - RESERVED_NAMES
-
-
-def _with_root(node: nodes.Node, kind: type[Any]) -> list[Any]:
-    """``node.find_all(kind)``, including ``node`` itself (find_all skips the root)."""
-    found: list[Any] = list(node.find_all(kind))
-    if isinstance(node, kind):
-        found.insert(0, node)
-    return found
 
 
 def read_names(analysis: Analysis) -> frozenset[str]:
@@ -140,7 +131,7 @@ def _generated(block: Block, edge: Edge) -> frozenset[str]:
     if isinstance(block, SetBlock):
         return frozenset(ref.name for ref, _ in block.values) if edge.kind in _SAVING_EDGES \
             else frozenset()
-    if isinstance(block, QuestionBlock | FormBlock | AIBlock | ArticlesBlock):
+    if isinstance(block, (QuestionBlock, FormBlock, AIBlock, ArticlesBlock)):
         if block.save is not None and edge.kind in _SAVING_EDGES:
             return frozenset({block.save.name})
         return frozenset()
@@ -247,10 +238,10 @@ def _guarded(analysis: Analysis) -> frozenset[str]:
     if analysis.node is None:
         return frozenset()
     names: set[str] = set()
-    for test in _with_root(analysis.node, nodes.Test):
+    for test in analysis.tests:
         if test.name in ("defined", "undefined", "none") and isinstance(test.node, nodes.Name):
             names.add(test.node.name)
-    for filt in _with_root(analysis.node, nodes.Filter):
+    for filt in analysis.filters:
         if filt.name in ("default", "d") and isinstance(filt.node, nodes.Name):
             names.add(filt.node.name)
     return frozenset(names)
