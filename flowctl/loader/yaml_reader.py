@@ -181,7 +181,7 @@ def parse_yaml_bytes(raw: bytes, name: str) -> YamlDocument:
     return parse_yaml_text(text, name)
 
 
-class _Loader(yaml.CSafeLoader):  # type: ignore[misc]
+class _Loader(yaml.CSafeLoader):
     """libyaml's composer without PyYAML's Python tag resolver.
 
     Tags of untagged nodes are decided here by node kind only; plain scalars are resolved
