@@ -1,6 +1,6 @@
 # flowctl: two commands set everything up on a fresh machine with Python 3.11+ and make.
 #   make demo   creates .venv, installs flowctl, lints the example flows
-#   make test   installs the test dependencies (and Graphviz when missing) and runs the suite
+#   make test   installs flowctl with its test dependencies and runs the whole suite
 
 PYTHON ?= python3
 VENV   ?= .venv

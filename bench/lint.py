@@ -60,6 +60,10 @@ def main() -> None:
         ours = timed([flowctl, "lint", str(one)], runs, single)
         base = timed([str(BIN / "yamllint"), "-d", "relaxed", str(one)], runs, single)
         row("lint one 30-block flow", ours, base, "yamllint", "<= 1.0")
+        floor = timed([sys.executable, "-c", "import typer, jinja2.sandbox, yaml, jsonschema_rs"],
+                      runs, single)
+        print(f"{'  (importing typer+jinja2+yaml+jsonschema_rs)':<44} {floor * 1000:8.0f} ms  "
+              f"= {floor / base:4.2f} x yamllint before any flowctl code runs")
 
         count = 100 if quick else 500
         many = work / "many"

@@ -43,8 +43,10 @@ def init(
         written = scaffold(directory, template.value, project=project, force=force)
     except FlowctlError as error:
         fail(error)
+    from flowctl.loader.project import display_path
+
     for path in written:
-        typer.echo(f"created {path}")
+        typer.echo(f"created {display_path(path)}")
     typer.echo(f"\nNext: cd {directory} && flowctl lint")
 
 

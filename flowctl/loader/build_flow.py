@@ -122,7 +122,9 @@ def _block(at: Located, path: Path_, raw: Any) -> Block | None:
         "next": at.ref((*path, "next"), raw.get("next")),
         "note": at.template((*path, "note"), raw.get("note")),
         "fields": tuple(str(k) for k in raw),
-        "field_spans": {str(k): at.key_span((*path, k)) for k in raw},
+        # keys point at the key, but `id` at its value: it names the block in messages
+        "field_spans": {str(k): at.span((*path, k)) if k == "id" else at.key_span((*path, k))
+                        for k in raw},
     }
     builder = _BUILDERS[block_type]
     block: Block = builder(at, path, raw, common)
