@@ -161,6 +161,9 @@ def render_lines(result: LintResult, options: ReportOptions) -> list[Line]:
             lines.extend(_problem_lines(result, problem, options))
     if options.quiet and result.problems:
         lines.append([])
+    if options.verbose:
+        for name in result.files:
+            lines.append([(f"checked {name}", "dim")])
     lines.append(_summary(result))
     return lines
 

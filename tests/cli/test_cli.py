@@ -625,14 +625,7 @@ def test_command_help_has_example(runner: CliRunner, tmp_path: Path,
 
 # --------------------------------------------------------------------------- 10. init
 
-BLANK_X001 = pytest.mark.xfail(
-    reason="bug: `flowctl init --template blank` writes flows/welcome.flow.yaml whose question "
-           "'greet' has choices but no on_invalid, so `flowctl lint` reports X001 (warning) on "
-           "a freshly created project", strict=True)
-
-
-@pytest.mark.parametrize("template", [
-    pytest.param(t, marks=BLANK_X001) if t == "blank" else t for t in TEMPLATES])
+@pytest.mark.parametrize("template", TEMPLATES)
 def test_init_then_lint_is_clean(runner: CliRunner, tmp_path: Path,
                                  monkeypatch: pytest.MonkeyPatch, template: str) -> None:
     result = run(runner, ["init", "proj", "--template", template], tmp_path, monkeypatch)
@@ -750,9 +743,6 @@ def test_quiet_is_one_line_per_problem(runner: CliRunner, tmp_path: Path,
     assert "^" not in result.stdout
 
 
-@pytest.mark.xfail(reason="bug: `flowctl lint --help` says -v/--verbose 'Also list the files "
-                          "checked', but `flowctl lint -v` prints only 'All checks passed: 2 "
-                          "files' and never names the files", strict=True)
 def test_verbose_lists_files(runner: CliRunner, tmp_path: Path,
                              monkeypatch: pytest.MonkeyPatch) -> None:
     make_project(tmp_path, CLEAN_FLOW)
