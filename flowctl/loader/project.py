@@ -57,9 +57,10 @@ def find_project_root(start: Path) -> Path | None:
 def display_path(path: Path) -> str:
     """A path as the user should read it: relative to the working directory when inside it."""
     try:
-        return os.path.relpath(path)
+        relative = os.path.relpath(path)
     except ValueError:
         return str(path)
+    return str(Path(path).resolve()) if relative.startswith("..") else relative
 
 
 def discover(root: Path, exclude: Iterable[str] = ()) -> Iterator[Path]:
