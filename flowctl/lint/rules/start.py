@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -25,6 +24,8 @@ from flowctl.lint.context import LintContext
 from flowctl.lint.registry import problem, rule
 from flowctl.model.flow import DateWindow, Flow
 from flowctl.model.problem import Problem
+from flowctl.model.schedule_syntax import DAYS, parse_date, parse_days
+from flowctl.model.schedule_syntax import explain_range as parse_range
 from flowctl.model.span import SourceSpan
 from flowctl.model.values import AllOf, Condition, Expr, NotOf
 
@@ -332,20 +333,6 @@ def conditions_exclusive(first: Condition | None, second: Condition | None,
 # Dates
 # --------------------------------------------------------------------------------------
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def parse_date(text: Any) -> _dt.date | None:
-    if isinstance(text, _dt.date):
-        return text
-    if not isinstance(text, str) or not _ISO_DATE.match(text.strip()):
-        return None
-    try:
-        return _dt.date.fromisoformat(text.strip())
-    except ValueError:
-        return None
-
-
 def _window(window: DateWindow | None) -> tuple[_dt.date, _dt.date] | None:
     """The window as (first, last) dates; None when the flow has no (usable) window."""
     if window is None:
@@ -529,63 +516,6 @@ def invalid_timezone(ctx: LintContext) -> Iterator[Problem]:
             continue
         yield problem(f"time zone '{ref.name}' of the {owner} is not an IANA time zone",
                       ref.span, _zone_hint(ref.name))
-
-
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_GROUPS = {"daily": set(range(7)), "weekdays": set(range(5)), "weekends": {5, 6}}
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
-
-
-def parse_days(spec: str) -> set[int] | None:
-    """The days (0 = Monday) of a day spec, or None when the spec is invalid."""
-    out: set[int] = set()
-    parts = [p.strip().lower() for p in spec.split(",")]
-    if not parts or any(not p for p in parts):
-        return None
-    for part in parts:
-        if part in DAY_GROUPS:
-            out |= DAY_GROUPS[part]
-        elif part in DAYS:
-            out.add(DAYS.index(part))
-        elif "-" in part:
-            first, _, last = (x.strip() for x in part.partition("-"))
-            if first not in DAYS or last not in DAYS:
-                return None
-            a, b = DAYS.index(first), DAYS.index(last)
-            if a > b:
-                return None
-            out |= set(range(a, b + 1))
-        else:
-            return None
-    return out
-
-
-def _minutes(text: str, end: bool) -> int | None:
-    match = _TIME.match(text.strip())
-    if not match:
-        return None
-    hour, minute = int(match.group(1)), int(match.group(2))
-    if minute > 59:
-        return None
-    if hour == 24 and minute == 0 and end:
-        return 24 * 60
-    if hour > 23:
-        return None
-    return hour * 60 + minute
-
-
-def parse_range(text: str) -> tuple[int, int] | str:
-    """(start, end) minutes of ``HH:MM-HH:MM``, or the reason it is invalid."""
-    first, sep, last = text.strip().partition("-")
-    if not sep:
-        return "is not written HH:MM-HH:MM"
-    start, end = _minutes(first, False), _minutes(last, True)
-    if start is None or end is None:
-        bad = first if start is None else last
-        return f"has an invalid time '{bad.strip()}' (use HH:MM, 00:00 to 23:59, or 24:00 as end)"
-    if start >= end:
-        return "ends before it starts (a range cannot cross midnight; split it in two)"
-    return start, end
 
 
 @rule("T004", "invalid-schedule", scope="project")
