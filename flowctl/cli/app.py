@@ -45,9 +45,10 @@ def fail(error: FlowctlError) -> NoReturn:
 
 
 def _register() -> None:
-    from flowctl.cli import init_cmd, lint_cmd, rules_cmd
+    from flowctl.cli import init_cmd, lint_cmd, rules_cmd, simulate_cmd
 
     lint_cmd.register(app)
+    simulate_cmd.register(app)
     rules_cmd.register(app)
     init_cmd.register(app)
 

@@ -173,7 +173,7 @@ def parse_email(text: str) -> str | None:
     from email_validator import EmailNotValidError, validate_email
 
     try:
-        return str(validate_email(text.strip(), check_deliverability=False).normalized)
+        return str(validate_email(text.strip(), check_deliverability=False, test_environment=True).normalized)
     except (EmailNotValidError, ValueError, UnicodeError):
         return None
 

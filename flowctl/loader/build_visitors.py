@@ -73,8 +73,8 @@ def _visitor(at: Located, path: Path_, raw: dict[str, Any], defaults: dict[str, 
     event, event_path = _pick(raw, defaults, "event", path)
     now, _ = _pick(raw, defaults, "now", path)
     steps_raw, steps_path = _pick(raw, defaults, "steps", path)
-    agents = deep_merge(defaults.get("agents"), raw.get("agents")) if (
-        "agents" in raw or "agents" in defaults) else None
+    agents = (deep_merge(defaults.get("agents"), raw["agents"]) if "agents" in raw
+              else defaults.get("agents"))
     context = deep_merge(defaults.get("context") or {}, raw.get("context") or {})
     return Visitor(
         name=str(raw.get("name", f"visitor {path[-1]}")),

@@ -1,0 +1,149 @@
+"""``flowctl simulate``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+#: Rules whose errors make a simulation meaningless (broken files, unknown names).
+BLOCKING_RULES = ["S", "C", "G001", "G002", "G006", "R006", "V004", "V005"]
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def simulate(
+    paths: list[Path] = typer.Argument(None, help="Visitors files, flow files (their visitors "
+                                       "files run) or folders (default: the whole project)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v",
+                                 help="Print the full transcript of every visitor."),
+    format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
+    junit: Path | None = typer.Option(None, "--junit", help="Also write a JUnit XML report "
+                                      "(one test case per visitor) to this file."),
+    coverage_file: Path | None = typer.Option(None, "--coverage-file", help="Write edge and "
+                                              "block coverage as JSON to this file (`flowctl "
+                                              "render` can overlay it)."),
+    min_coverage: float | None = typer.Option(None, "--min-coverage", min=0, max=100,
+                                              help="Fail (exit 1) when a flow's edge coverage "
+                                              "is under this percentage."),
+    color: bool | None = typer.Option(None, "--color/--no-color",
+                                      help="Force colour on or off (default: on a terminal, "
+                                      "unless NO_COLOR is set)."),
+) -> None:
+    """Run the virtual visitors of *.visitors.yaml against the flows, offline.
+
+    Every endpoint and assistant answer is mocked by the script; the clock is scripted
+    (a visitor without `now` runs at 2026-01-05 10:00, a Monday, in the project's time
+    zone). Exit code 0 when every visitor passes, 1 when one fails or coverage is under
+    --min-coverage, 2 when a visitors file or flow is broken (printed like `flowctl lint`).
+
+    Examples:
+
+      flowctl simulate                      # the whole project
+
+      flowctl simulate flows/booking.visitors.yaml -v
+
+      flowctl simulate --junit reports/visitors.xml --min-coverage 80
+    """
+    from flowctl.cli.app import fail
+    from flowctl.errors import FlowctlError
+    from flowctl.loader.project import display_path, kind_of, load_project
+    from flowctl.simulate.coverage import compute
+    from flowctl.simulate.report import SimulateOptions, junit_xml, report_json, report_text
+    from flowctl.simulate.runner import run_project
+
+    try:
+        project, requested = load_project(paths or [])
+    except FlowctlError as error:
+        fail(error)
+    asked = {display_path(p) for p in requested}
+    asked_flows = {display_path(p) for p in requested if kind_of(p) == "flow"}
+    flow_ids = {flow.id for flow in project.flows if flow.file in asked_flows}
+    files = sorted(vf.file for vf in project.visitor_files
+                   if vf.file in asked or (vf.flow is not None and vf.flow.name in flow_ids))
+
+    use_color = color if color is not None else (
+        sys.stdout.isatty() and not os.environ.get("NO_COLOR") and format == Format.text)
+    if _broken(project, asked, bool(use_color), format.value):
+        raise typer.Exit(2)
+    if not files:
+        typer.echo("flowctl: error: no visitors files to run", err=True)
+        typer.echo("  hint: write scripted visitors in a *.visitors.yaml file next to the flow",
+                   err=True)
+        raise typer.Exit(2)
+
+    result = run_project(project, files)
+    covered = set(flow_ids)
+    if not paths:
+        covered |= {flow.id for flow in project.flows}
+    for vf in project.visitor_files:
+        if vf.file in files and vf.flow is not None:
+            covered.add(vf.flow.name)
+    for visitor in result.visitors:
+        if visitor.state is not None:
+            covered.update(visitor.state.flows)
+    order = [flow.id for flow in project.flows if flow.id in covered]
+    coverage = compute(project, [v.state for v in result.visitors if v.state is not None], order)
+
+    options = SimulateOptions(color=bool(use_color), verbose=verbose, min_coverage=min_coverage)
+    if format == Format.json:
+        report_json(result, coverage, sys.stdout, options)
+    else:
+        report_text(result, coverage, sys.stdout, options)
+    try:
+        if junit is not None:
+            junit.parent.mkdir(parents=True, exist_ok=True)
+            junit.write_text(junit_xml(result), encoding="utf-8")
+        if coverage_file is not None:
+            import json
+
+            coverage_file.parent.mkdir(parents=True, exist_ok=True)
+            coverage_file.write_text(json.dumps(coverage.to_json(), indent=2) + "\n",
+                                     encoding="utf-8")
+    except OSError as error:
+        typer.echo(f"flowctl: error: cannot write report: {error}", err=True)
+        raise typer.Exit(2) from None
+
+    code = 1 if result.failed else 0
+    if min_coverage is not None:
+        under = coverage.under(min_coverage)
+        if under:
+            names = ", ".join(f"{fc.flow.id} ({fc.percent:.1f}%)" for fc in under)
+            typer.echo(f"coverage under {min_coverage:g}%: {names}", err=True)
+            code = 1
+    raise typer.Exit(code)
+
+
+def _broken(project: object, asked: set[str], color: bool, chosen: str) -> bool:
+    """Print the blocking problems of the flows, flowctl.yaml and the visitors files asked
+    for; True if any."""
+    from flowctl.lint.runner import LintResult, lint_project
+    from flowctl.model.problem import Severity
+    from flowctl.model.project import Project
+    from flowctl.report import ReportOptions, get_reporter
+
+    assert isinstance(project, Project)
+    from flowctl.loader.project import kind_of
+
+    checked = [name for name in project.sources
+               if kind_of(Path(name)) != "visitors" or name in asked]
+    result = lint_project(project, checked, select=BLOCKING_RULES)
+    errors = [p for p in result.problems if p.severity >= Severity.ERROR]
+    if not errors:
+        return False
+    broken = LintResult(errors, result.files, result.sources)
+    # JSON consumers get the lint report's JSON (`{"version": 1, "problems": [...]}`)
+    get_reporter("json" if chosen == "json" else "text")(broken, sys.stdout,
+                                                         ReportOptions(color=color))
+    typer.echo("flowctl: error: fix the problems above before simulating", err=True)
+    return True
+
+
+def register(app: typer.Typer) -> None:
+    app.command("simulate")(simulate)

@@ -1,0 +1,1 @@
+"""The simulator: run the virtual visitors of ``*.visitors.yaml`` against the flows offline."""
