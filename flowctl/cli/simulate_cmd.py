@@ -6,6 +6,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -35,6 +36,18 @@ def simulate(
     color: bool | None = typer.Option(None, "--color/--no-color",
                                       help="Force colour on or off (default: on a terminal, "
                                       "unless NO_COLOR is set)."),
+    explore: bool = typer.Option(False, "--explore", help="Generate visitors that cover every "
+                                 "edge with few paths, and check invariants on each path."),
+    write: Path | None = typer.Option(None, "--write", help="With --explore: save the generated "
+                                      "visitors as <flow>.explore.visitors.yaml in this folder."),
+    max_paths: int = typer.Option(200, "--max-paths", min=1, help="With --explore: at most this "
+                                  "many visitors per flow."),
+    max_moves: int = typer.Option(60, "--max-moves", min=1, help="With --explore: at most this "
+                                  "many visitor actions per path."),
+    unroll: int = typer.Option(2, "--unroll", min=1, help="With --explore: how often a path may "
+                               "enter the same block (loop unrolling)."),
+    max_messages: int = typer.Option(5, "--max-messages", min=1, help="With --explore: bot "
+                                     "messages allowed in a row without a chance to reply."),
 ) -> None:
     """Run the virtual visitors of *.visitors.yaml against the flows, offline.
 
@@ -50,6 +63,8 @@ def simulate(
       flowctl simulate flows/booking.visitors.yaml -v
 
       flowctl simulate --junit reports/visitors.xml --min-coverage 80
+
+      flowctl simulate flows/booking.flow.yaml --explore --write generated/
     """
     from flowctl.cli.app import fail
     from flowctl.errors import FlowctlError
@@ -72,6 +87,16 @@ def simulate(
         sys.stdout.isatty() and not os.environ.get("NO_COLOR") and format == Format.text)
     if _broken(project, asked, bool(use_color), format.value):
         raise typer.Exit(2)
+    if explore:
+        from flowctl.simulate.explore import Limits
+
+        targets = [f for f in project.flows if f.file in asked_flows] or (
+            [f for f in project.flows if f.id in {vf.flow.name for vf in project.visitor_files
+                                                   if vf.file in asked and vf.flow}]
+            if paths else list(project.flows))
+        limits = Limits(max_paths=max_paths, max_moves=max_moves, max_visits=unroll,
+                        max_messages=max_messages)
+        raise typer.Exit(_explore(project, targets, limits, write, format.value))
     if not files:
         typer.echo("flowctl: error: no visitors files to run", err=True)
         typer.echo("  hint: write scripted visitors in a *.visitors.yaml file next to the flow",
@@ -118,6 +143,32 @@ def simulate(
             typer.echo(f"coverage under {min_coverage:g}%: {names}", err=True)
             code = 1
     raise typer.Exit(code)
+
+
+def _explore(project: Any, flows: list[Any], limits: Any, write: Path | None,
+             chosen: str) -> int:
+    import time
+
+    from flowctl.simulate.explore import Explorer
+    from flowctl.simulate.explore_report import report_json, report_text, write_visitors
+
+    results = []
+    for flow in flows:
+        started = time.perf_counter()
+        result = Explorer(project, flow, limits).run()
+        results.append((result, time.perf_counter() - started))
+    (report_json if chosen == "json" else report_text)(results, sys.stdout)
+    if write is not None:
+        try:
+            for result, _ in results:
+                schema = os.path.relpath(Path(__file__).resolve().parents[1] / "schemas"
+                                         / "visitors.schema.json", write.resolve())
+                target = write_visitors(result, write, schema)
+                typer.echo(f"wrote {target}", err=True)
+        except OSError as error:
+            typer.echo(f"flowctl: error: cannot write visitors: {error}", err=True)
+            return 2
+    return 1 if any(r.violations for r, _ in results) else 0
 
 
 def _broken(project: object, asked: set[str], color: bool, chosen: str) -> bool:

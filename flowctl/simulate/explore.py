@@ -75,6 +75,7 @@ class Move:
     wait: float = 0.0  # seconds the clock advances before the inputs
     fail_calls: frozenset[int] = frozenset()  # logical endpoint calls (0-based) that fail
     ai: list[AssistantReply] = field(default_factory=list)
+    agents: dict[str, int] | None = None  # agent availability changes before the inputs
 
 
 @dataclass
@@ -83,7 +84,7 @@ class Path:
     moves: list[Move] = field(default_factory=list)
     state: Conversation | None = None
     covered: set[str] = field(default_factory=set)
-    outputs: list[list[dict[str, Any]]] = field(default_factory=list)  # per move
+    outputs: list[list[list[dict[str, Any]]]] = field(default_factory=list)  # per move, per input
     requests: list[tuple[Request, Response]] = field(default_factory=list)
     ai_replies: list[AssistantReply] = field(default_factory=list)
     truncated: bool = False
@@ -361,10 +362,24 @@ class Explorer:
         self.start_time = start if start.tzinfo else start.replace(tzinfo=ZoneInfo(timezone))
         self.departments = sorted(r.name for r in project.config.departments) if project.config else []
         self.all_edges = {e.key: e for e in edges(flow)}
+        self._wants: list[tuple[str, list[tuple[Any, ...]], bool]] | None = None
+        self._fallbacks = any(isinstance(b, EscalateBlock) and b.when_unavailable is not None
+                              for b in flow.blocks)
+
+    def _useful(self, uncovered: set[str]) -> set[str]:
+        """Uncovered edges, and edges that lead towards one of them in the graph."""
+        from flowctl.model.graph import reachable
+
+        sources = {self.all_edges[k].source for k in uncovered if k in self.all_edges}
+        useful = set(uncovered)
+        for key, edge in self.all_edges.items():
+            if edge.target is not None and reachable(self.flow, [edge.target]) & sources:
+                useful.add(key)
+        return useful
 
     def _branch_wants(self) -> list[tuple[str, list[tuple[Any, ...]], bool]]:
         """(edge key, DNF clauses, is-default) for every branch edge, computed once."""
-        if hasattr(self, "_wants"):
+        if self._wants is not None:
             return self._wants
         from flowctl.lint.rules.start import condition_dnf
 
@@ -433,24 +448,27 @@ class Explorer:
 
     def _play(self, engine: Interpreter, clock: _Clock, endpoints: _Endpoints,
               assistant: _Assistant, state: Conversation | None, move: Move,
-              setup: Setup) -> tuple[Conversation, list[dict[str, Any]], list[Any], list[AssistantReply]]:
+              setup: Setup) -> tuple[Conversation, list[list[dict[str, Any]]], list[Any],
+                                     list[AssistantReply]]:
         endpoints.fail = move.fail_calls
         endpoints.logical = -1
         assistant.queue = list(move.ai)
         assistant.used = []
-        outputs: list[dict[str, Any]] = []
+        outputs: list[list[dict[str, Any]]] = []
         requests: list[Any] = []
         if state is None:
             step = engine.start(self.flow.id, setup.context)
-            return step.state, step.outputs, step.requests, list(assistant.used)
+            return step.state, [step.outputs], step.requests, list(assistant.used)
         if move.wait:
             clock.at = clock.at + timedelta(seconds=move.wait)
+        if move.agents is not None:
+            engine.ports.agents.map.update(move.agents)  # type: ignore[attr-defined]
         for item in move.inputs:
             if state.status == ENDED:
                 break
             handled: Step = engine.handle(state, item, setup.context)
             state = handled.state
-            outputs.extend(handled.outputs)
+            outputs.append(handled.outputs)
             requests.extend(handled.requests)
         return state, outputs, requests, list(assistant.used)
 
@@ -465,6 +483,10 @@ class Explorer:
         for index in range(calls):
             variants.append(Move(f"{base.label} (call {index + 1} fails)", base.inputs, base.wait,
                                  frozenset({index}), base.ai))
+        agents = engine.ports.agents.map  # type: ignore[attr-defined]
+        if state is not None and self._fallbacks and any(agents.values()):
+            variants.append(Move(f"agents go offline, then {base.label}", base.inputs, base.wait,
+                                 frozenset(), base.ai, {d: 0 for d in agents}))
         return variants
 
     def grow(self, setup: Setup, uncovered: set[str]) -> Path:
@@ -472,6 +494,7 @@ class Explorer:
         path = Path(setup)
         state: Conversation | None = None
         visits: dict[str, int] = {}
+        useful = self._useful(uncovered)
         for _ in range(self.limits.max_moves + 1):
             if state is None:
                 candidates = self._variants(Move("start"), engine, clock, endpoints, assistant,
@@ -491,7 +514,9 @@ class Explorer:
                     path.truncated = True
                     break
             best: tuple[Any, ...] | None = None
+            agents_before = dict(engine.ports.agents.map)  # type: ignore[attr-defined]
             for index, move in enumerate(candidates):
+                engine.ports.agents.map = dict(agents_before)  # type: ignore[attr-defined]
                 saved = clock.at
                 new_state, outputs, requests, replies = self._play(
                     engine, clock, endpoints, assistant, copy.deepcopy(state) if state else None,
@@ -501,7 +526,7 @@ class Explorer:
                 before = len(state.edges) if state else 0
                 taken = new_state.edges[before:]
                 gain = len({key for key in taken if key in uncovered} - path.covered)
-                gain += self._steers(state, new_state, uncovered - path.covered)
+                gain += self._steers(state, new_state, useful - path.covered)
                 loops = max((visits.get(b, 0) + new_state.path[len(state.path) if state else 0:]
                              .count(b) for b in set(new_state.path)), default=0)
                 if loops > self.limits.max_visits:
@@ -516,6 +541,9 @@ class Explorer:
                 break
             _, move, new_state, outputs, requests, replies, after = best
             clock.at = after
+            engine.ports.agents.map = dict(agents_before)  # type: ignore[attr-defined]
+            if move.agents is not None:
+                engine.ports.agents.map.update(move.agents)  # type: ignore[attr-defined]
             for block_id in new_state.path[len(state.path) if state else 0:]:
                 visits[block_id] = visits.get(block_id, 0) + 1
             path.moves.append(move)
@@ -601,6 +629,9 @@ class Explorer:
             block = self.flow.by_id.get(edge.source)
             if edge.source not in graph_reachable:
                 reason = f"block '{edge.source}' cannot be reached at all"
+            elif edge.kind == "case" and self._reads_flow_values(block, edge.label):
+                reason = ("its condition reads values the flow sets itself (a counter or a loop?); "
+                          "try a larger --unroll")
             elif edge.kind == "case":
                 reason = "no context derived from the condition's comparisons makes it hold first"
             elif edge.kind in ("default", "fallthrough") and isinstance(block, BranchBlock):
@@ -613,6 +644,19 @@ class Explorer:
                 reason = "not reached within the exploration bounds (paths, moves, loop unrolling)"
             findings.append(Finding(f"{key}: {reason}", edge.span))
         return findings
+
+    def _reads_flow_values(self, block: Any, label: str) -> bool:
+        from flowctl.expr.syntax import analyse_condition
+        from flowctl.model.values import iter_expressions
+
+        if not isinstance(block, BranchBlock):
+            return False
+        number = int(label.split()[-1]) if label.startswith("case ") else 0
+        if not 0 < number <= len(block.cases):
+            return False
+        saved = {ref.name for b in self.flow.blocks for ref in b.saves()}
+        return any(analyse_condition(e.source).variables & saved
+                   for e in iter_expressions(block.cases[number - 1].when))
 
     def _violations(self, paths: list[Path]) -> list[Finding]:
         findings: list[Finding] = []
@@ -641,7 +685,7 @@ class Explorer:
                     "-fallthrough-> (end)") else f"ends '{state.outcome}'"
                 add(f"a path {how} at '{last}' instead of reaching an end, escalate or goto "
                     "block", span)
-            for outputs in path.outputs:
+            for outputs in (out for per_input in path.outputs for out in per_input):
                 for run, message in enumerate(outputs, 1):
                     if run > self.limits.max_messages:
                         add(f"more than {self.limits.max_messages} bot messages in a row before "
@@ -669,21 +713,32 @@ def _glob_escape(text: str) -> str:
 def visitor_of(result: ExploreResult, path: Path, number: int) -> dict[str, Any]:
     """A visitor (as YAML-ready data) that replays ``path`` and expects what it did."""
     steps: list[dict[str, Any]] = []
-    prompt = path.outputs[0] if path.outputs else []
-    for move, outputs in zip(path.moves[1:], path.outputs[1:], strict=False):
-        asked = [m for m in prompt if m.get("type") in ("choices", "text", "form") and m.get("text")]
-        if asked and asked[-1].get("text"):
-            steps.append({"bot": _glob_escape(str(asked[-1]["text"]))})
+
+    def expect_messages(outputs: list[dict[str, Any]]) -> None:
+        for message in outputs:
+            text = message.get("text")
+            if isinstance(text, str) and text:
+                steps.append({"bot": _glob_escape(text)})
+            else:
+                steps.append({"bot": {"type": message.get("type", "text")}})
+
+    for move, per_input in zip(path.moves, path.outputs, strict=False):
+        if not move.inputs:  # the start
+            for outputs in per_input:
+                expect_messages(outputs)
+            continue
         if move.wait:
             steps.append({"wait": move.wait})
-        for item in move.inputs:
+        if move.agents is not None:
+            steps.append({"agents": dict(move.agents)})
+        for item, outputs in zip(move.inputs, per_input, strict=False):
             if isinstance(item, Click):
                 steps.append({"click": item.label})
             elif isinstance(item, Say):
                 steps.append({"say": item.text})
             elif isinstance(item, SubmitForm):
                 steps.append({"form": dict(item.values)})
-        prompt = outputs
+            expect_messages(outputs)
     mocks: dict[str, Any] = {}
     by_endpoint: dict[str, list[dict[str, Any]]] = {}
     for request, response in path.requests:

@@ -86,12 +86,33 @@ def visitors_unknown_block(vf: VisitorFile, ctx: LintContext) -> Iterator[Proble
         flow = _flow(ctx, name)
         if flow is None:
             continue
+        known = _blocks_with_gotos(ctx, flow)
         for ref in expect.path:
-            if ref.name in flow.by_id or (ref.span.line, ref.span.column) in seen:
+            if ref.name in known or (ref.span.line, ref.span.column) in seen:
                 continue
             seen.add((ref.span.line, ref.span.column))
             yield problem(f"'{ref.name}' is not a block of flow '{flow.id}'", ref.span,
                           _guess(ref.name, flow.by_id, "blocks"))
+
+
+def _blocks_with_gotos(ctx: LintContext, flow: Flow) -> set[str]:
+    """Block ids of ``flow`` and of every flow it reaches with goto: a path spans them."""
+    from flowctl.model.blocks import GotoBlock
+
+    known: set[str] = set()
+    pending, done = [flow], set()
+    while pending:
+        current = pending.pop()
+        if current.id in done:
+            continue
+        done.add(current.id)
+        known.update(current.by_id)
+        for block in current.blocks:
+            if isinstance(block, GotoBlock):
+                target = _flow(ctx, block.flow.name)
+                if target is not None:
+                    pending.append(target)
+    return known
 
 
 @rule("C003", "visitors-unknown-endpoint", scope="visitors")
