@@ -45,12 +45,13 @@ def fail(error: FlowctlError) -> NoReturn:
 
 
 def _register() -> None:
-    from flowctl.cli import init_cmd, lint_cmd, rules_cmd, simulate_cmd
+    from flowctl.cli import chat_cmd, init_cmd, lint_cmd, rules_cmd, simulate_cmd
 
     lint_cmd.register(app)
     simulate_cmd.register(app)
     rules_cmd.register(app)
     init_cmd.register(app)
+    chat_cmd.register(app)
 
 
 _register()

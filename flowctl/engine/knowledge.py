@@ -60,6 +60,7 @@ class KnowledgeAssistant:
         if not hits:
             return AssistantReply(handoff="no_answer")
         best = next(a for a in self.base.articles if a.title == hits[0]["title"])
-        first = next((p.strip() for p in best.body.split("\n\n") if p.strip()), "")
+        first = next((p.strip() for p in best.body.split("\n\n")
+                      if p.strip() and not p.lstrip().startswith("#")), "")
         text = f"{first}\n\nMore: {best.title} ({best.url})" if best.url else first
         return AssistantReply(text=text)
