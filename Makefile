@@ -1,5 +1,5 @@
 # flowctl: two commands set everything up on a fresh machine with Python 3.11+ and make.
-#   make demo   creates .venv, installs flowctl, lints the example flows
+#   make demo   creates .venv, installs flowctl, lints and simulates the example flows
 #   make test   installs flowctl with its test dependencies and runs the whole suite
 
 PYTHON ?= python3
@@ -20,6 +20,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	@echo "== flowctl lint flows/"
 	$(BIN)/flowctl lint flows/
+	@echo "== flowctl simulate flows/ --min-coverage 100"
+	$(BIN)/flowctl simulate flows/ --min-coverage 100
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -30,6 +32,7 @@ check: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/lint.py
+	$(BIN)/python bench/engine.py
 
 docs: $(STAMP)
 	$(BIN)/python -m flowctl.docs > docs/rules.md

@@ -43,12 +43,27 @@ def kind_of(path: Path) -> str | None:
     return None
 
 
+CEILING_ENV = "FLOWCTL_CEILING_DIRECTORIES"
+
+
+def _ceilings() -> set[Path]:
+    """Folders the search for flowctl.yaml does not enter (like GIT_CEILING_DIRECTORIES)."""
+    value = os.environ.get(CEILING_ENV, "")
+    return {Path(item).resolve() for item in value.split(os.pathsep) if item}
+
+
 def find_project_root(start: Path) -> Path | None:
-    """The nearest folder at or above ``start`` holding ``flowctl.yaml``."""
+    """The nearest folder at or above ``start`` holding ``flowctl.yaml``.
+
+    The walk stops below any folder named in ``FLOWCTL_CEILING_DIRECTORIES``.
+    """
     here = start.resolve()
     if here.is_file():
         here = here.parent
+    ceilings = _ceilings()
     for folder in (here, *here.parents):
+        if folder in ceilings:
+            break
         if (folder / PROJECT_FILE).is_file():
             return folder
     return None
@@ -115,8 +130,11 @@ def _load_all(paths: list[Path]) -> list[LoadedFile]:
     from concurrent.futures import ProcessPoolExecutor
 
     chunk = max(1, len(paths) // (workers * 4))
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-        return list(pool.map(load_file, paths, chunksize=chunk))
+    try:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+            return list(pool.map(load_file, paths, chunksize=chunk))
+    except (OSError, RuntimeError):  # no processes to be had here: read them one by one
+        return [load_file(path) for path in paths]
 
 
 def load_project(paths: Iterable[Path] = (), *, cwd: Path | None = None) -> tuple[Project, list[Path]]:

@@ -14,12 +14,27 @@ from flowctl.model.blocks import Ref
 from flowctl.model.flow import EventRef
 from flowctl.model.span import SourceSpan
 
-Data = Any  # a JSON value frozen with :func:`freeze`: MappingProxyType, tuple, str, number...
+Data = Any  # a JSON value frozen with :func:`freeze`: FrozenMap, tuple, str, number...
+
+
+class FrozenMap(dict[str, Any]):
+    """A read-only mapping that pickles (model objects cross process boundaries)."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("visitor data is read-only")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenMap, (dict(self),))
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items(), key=lambda item: item[0])))
 
 
 def freeze(value: Any) -> Data:
     if isinstance(value, dict):
-        return MappingProxyType({str(k): freeze(v) for k, v in value.items()})
+        return FrozenMap({str(k): freeze(v) for k, v in value.items()})
     if isinstance(value, list | tuple):
         return tuple(freeze(v) for v in value)
     return value

@@ -707,7 +707,8 @@ def explore(project: Project, flow: Flow, limits: Limits | None = None) -> Explo
 
 
 def _glob_escape(text: str) -> str:
-    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
+    """A glob that matches exactly ``text``: ``*`` and ``?`` match themselves anyway."""
+    return text.replace("[", "[[]")
 
 
 def visitor_of(result: ExploreResult, path: Path, number: int) -> dict[str, Any]:
