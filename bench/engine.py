@@ -127,10 +127,8 @@ def main() -> None:
         base = minimal_rate(folder, runs)
         print(f"{'engine, 200-block flow':<40} {ours:10,.0f} blocks/s  minimal interpreter "
               f"{base:10,.0f} blocks/s  ratio {ours / base:5.2f}  target >= 0.3")
-        try:
-            from explore_bench import explore_row
-        except ImportError:
-            return
+        from explore_bench import explore_row
+
         explore_row(folder)
 
 
