@@ -314,6 +314,8 @@ class Interpreter:
 
     def _resume(self, step: Step, flow: Flow, block: Block | None,
                 context: Mapping[str, Any]) -> None:
+        if step.state.status == ENDED:  # the way out ended the flow (no handler): stay ended
+            return
         step.state.status = RUNNING
         step.state.waiting_for = None
         if block is not None:

@@ -183,12 +183,13 @@ _REGEX_TRIES = ["ABC123", "abc", "12345", "A1", "AB-1234", "ada@example.com", "2
                 "hello world", "X", "1", "a1b2c3", "DE89370400440532013000"]
 
 
-def _valid_answers(block: QuestionBlock, region: str | None) -> list[str]:
+def _valid_answers(block: QuestionBlock, region: str | None,
+                   thresholds: tuple[str, ...] = ()) -> list[str]:
     if block.expect == "regex":
         candidates = _REGEX_TRIES
     elif block.expect == "number" or block.expect == "integer":
         low = block.min if block.min is not None else 42
-        candidates = [str(int(low) if float(low).is_integer() else low), "42", "1"]
+        candidates = [*thresholds, str(int(low) if float(low).is_integer() else low), "42", "1"]
     elif block.expect == "text" and (block.min is not None or block.max is not None):
         size = int(block.min or 1)
         candidates = ["x" * max(size, 1), _VALID["text"][0]]
@@ -198,7 +199,7 @@ def _valid_answers(block: QuestionBlock, region: str | None) -> list[str]:
     for answer in candidates:
         if validate(block, answer, region=region).ok and answer not in out:
             out.append(answer)
-            if block.expect != "yes_no":
+            if block.expect != "yes_no" and not thresholds:
                 break
     return out
 
@@ -218,7 +219,8 @@ def _field_value(form_field: FormField) -> Any:
             "date": "2026-12-01", "checkbox": True}.get(form_field.type, "Ada")
 
 
-def _options(block: Any, state: Conversation, context: dict[str, Any]) -> list[Move]:
+def _options(block: Any, state: Conversation, context: dict[str, Any],
+             thresholds: dict[str, tuple[str, ...]] | None = None) -> list[Move]:
     """The moves a visitor can make while the flow waits at ``block``."""
     region = (context.get("visitor") or {}).get("country")
     moves: list[Move] = []
@@ -226,7 +228,8 @@ def _options(block: Any, state: Conversation, context: dict[str, Any]) -> list[M
         for choice in block.choices:
             moves.append(Move(f"click {choice.label}", [Click(choice.label)]))
         if not block.choices or block.allow_other or block.expect not in ("choice", "text"):
-            for answer in _valid_answers(block, region):
+            wanted = (thresholds or {}).get(block.save.name, ()) if block.save else ()
+            for answer in _valid_answers(block, region, wanted):
                 if not any(m.inputs and getattr(m.inputs[0], "label", None) == answer for m in moves):
                     moves.append(Move(f"answer {answer!r}", [Say(answer)]))
         if block.validated:
@@ -363,8 +366,27 @@ class Explorer:
         self.departments = sorted(r.name for r in project.config.departments) if project.config else []
         self.all_edges = {e.key: e for e in edges(flow)}
         self._wants: list[tuple[str, list[tuple[Any, ...]], bool]] | None = None
+        self._numbers: dict[str, tuple[str, ...]] | None = None
         self._fallbacks = any(isinstance(b, EscalateBlock) and b.when_unavailable is not None
                               for b in flow.blocks)
+
+    def _thresholds(self) -> dict[str, tuple[str, ...]]:
+        """Numbers each variable is compared with in branch conditions, and either side."""
+        if self._numbers is None:
+            numbers: dict[str, list[str]] = {}
+            for _, clauses, _ in self._branch_wants():
+                for clause in clauses:
+                    for atom in clause:
+                        value = atom.value
+                        if isinstance(value, int | float) and not isinstance(value, bool):
+                            for candidate in (value - 1, value, value + 1):
+                                text = str(int(candidate)) if float(candidate).is_integer() \
+                                    else str(candidate)
+                                numbers.setdefault(atom.path, [])
+                                if text not in numbers[atom.path]:
+                                    numbers[atom.path].append(text)
+            self._numbers = {k: tuple(v) for k, v in numbers.items()}
+        return self._numbers
 
     def _useful(self, uncovered: set[str]) -> set[str]:
         """Uncovered edges, and edges that lead towards one of them in the graph."""
@@ -507,7 +529,7 @@ class Explorer:
                     block = engine.flows[state.flow].by_id.get(state.block)
                 context = engine.context_of(state, setup.context)
                 candidates = []
-                for option in _options(block, state, context):
+                for option in _options(block, state, context, self._thresholds()):
                     candidates.extend(self._variants(option, engine, clock, endpoints, assistant,
                                                      state, setup))
                 if not candidates:
@@ -654,7 +676,9 @@ class Explorer:
         number = int(label.split()[-1]) if label.startswith("case ") else 0
         if not 0 < number <= len(block.cases):
             return False
-        saved = {ref.name for b in self.flow.blocks for ref in b.saves()}
+        from flowctl.model.blocks import SetBlock
+
+        saved = {ref.name for b in self.flow.blocks if isinstance(b, SetBlock) for ref in b.saves()}
         return any(analyse_condition(e.source).variables & saved
                    for e in iter_expressions(block.cases[number - 1].when))
 
@@ -668,6 +692,10 @@ class Explorer:
                 findings.append(Finding(message, span))
 
         for block in self.flow.blocks:
+            if isinstance(block, QuestionBlock) and block.on_invalid is not None \
+                    and block.on_invalid.name == block.id:
+                add(f"invalid answers at '{block.id}' lead back to the same question: a visitor "
+                    "who cannot answer is asked forever", block.on_invalid.span)
             if isinstance(block, QuestionBlock) and block.free_text and not can_reach(
                     self.flow, block.id, lambda b: isinstance(b, EscalateBlock)):
                 add(f"no escalation is reachable from free-text question '{block.id}'", block.span)
