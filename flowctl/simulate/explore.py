@@ -320,7 +320,7 @@ def _split_agents(context: dict[str, Any], departments: list[str]) -> dict[str, 
 
 
 def _condition_setups(flow: Flow, base: dict[str, Any]) -> list[Setup]:
-    from flowctl.lint.rules.start import condition_dnf
+    from flowctl.expr.dnf import condition_dnf
 
     setups: list[Setup] = []
     seen: set[str] = set()
@@ -403,7 +403,7 @@ class Explorer:
         """(edge key, DNF clauses, is-default) for every branch edge, computed once."""
         if self._wants is not None:
             return self._wants
-        from flowctl.lint.rules.start import condition_dnf
+        from flowctl.expr.dnf import condition_dnf
 
         wants: list[tuple[str, list[tuple[Any, ...]], bool]] = []
         for block in self.flow.blocks:
@@ -422,7 +422,7 @@ class Explorer:
 
     def _steers(self, before: Conversation | None, after: Conversation, uncovered: set[str]) -> int:
         """How many uncovered branch edges the values this move saved make possible."""
-        from flowctl.lint.rules.start import _satisfies
+        from flowctl.expr.dnf import satisfies
 
         saved = {k: v for k, v in after.variables.items()
                  if before is None or before.variables.get(k, object()) != v}
@@ -435,7 +435,7 @@ class Explorer:
             relevant = [[a for a in clause if a.path in saved] for clause in clauses]
             if not any(relevant):
                 continue
-            verdicts = [all(_satisfies(saved[a.path], a) is not False for a in atoms)
+            verdicts = [all(satisfies(saved[a.path], a) is not False for a in atoms)
                         for atoms in relevant if atoms]
             if (not is_default and any(verdicts)) or (is_default and not any(verdicts)):
                 score += 1

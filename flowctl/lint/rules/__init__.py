@@ -7,6 +7,7 @@ from flowctl.lint.rules import (  # noqa: F401
     references,
     start,
     structure,
+    values,
     variables,
     visitors,
 )

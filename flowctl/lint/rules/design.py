@@ -306,3 +306,34 @@ def duplicate_choice_label(flow: Flow, ctx: LintContext) -> Iterator[Problem]:
                 )
             else:
                 first[key] = choice
+
+
+@rule("X009", "retry-text-never-shown", severity="warning")
+def retry_text_never_shown(flow: Flow, ctx: LintContext) -> Iterator[Problem]:
+    """A question has a `retry_text` but `retries: 0`, so the text is never sent.
+
+    With no retries the first invalid answer already leaves through `on_invalid`.
+
+    Bad:
+        - id: ask_email
+          type: question
+          text: Your email?
+          expect: email
+          retries: 0
+          retry_text: That doesn't look like an email, try again?
+          on_invalid: give_up
+
+    Good:
+        - id: ask_email
+          type: question
+          text: Your email?
+          expect: email
+          retries: 2
+          retry_text: That doesn't look like an email, try again?
+          on_invalid: give_up
+    """
+    for block in flow.blocks:
+        if isinstance(block, QuestionBlock) and block.retry_text is not None and block.retries == 0:
+            yield problem(f"question '{block.id}' has retry_text but retries: 0, so the text is "
+                          "never sent", block.span_of("retry_text"),
+                          "raise retries, or remove retry_text")
