@@ -43,6 +43,8 @@ from flowctl.model.project import Project
 MAX_BLOCKS_PER_STEP = 1_000
 #: How many flows one conversation may chain with goto.
 MAX_GOTO = 20
+#: Turns of the conversation with the assistant kept in the state and passed to it.
+ASSISTANT_HISTORY = 20
 
 
 @dataclass
@@ -440,12 +442,16 @@ class Interpreter:
                         if block.instructions is not None else "")
         reply = self.ports.assistant.reply(
             block.assistant.name, str(text), instructions=instructions,
-            knowledge=tuple(k.name for k in block.knowledge), history=[],
+            knowledge=tuple(k.name for k in block.knowledge),
+            history=[dict(turn) for turn in state.assistant_log],
         )
         reason = reply.handoff
+        state.assistant_log.append({"role": "visitor", "text": str(text)})
         if reply.text:
             step.outputs.append({"type": "text", "block": block.id, "assistant": True,
                                  "text": reply.text})
+            state.assistant_log.append({"role": "assistant", "text": reply.text})
+        del state.assistant_log[:-ASSISTANT_HISTORY]
         if reason is None:
             state.turns += 1
             if state.turns >= block.max_turns:

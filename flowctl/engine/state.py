@@ -36,6 +36,7 @@ class Conversation:
     agent_note: str | None = None
     failures: list[dict[str, Any]] = field(default_factory=list)  # endpoint calls that failed
     messages: int = 0  # visitor messages so far
+    assistant_log: list[dict[str, str]] = field(default_factory=list)  # last turns with the AI
 
     @property
     def ended(self) -> bool:

@@ -299,3 +299,24 @@ def test_goto_continues_in_the_same_conversation(tmp_path: Path) -> None:
     assert step.outputs[-1]["text"] == "Hi Ada"
     assert step.state.outcomes == [["t", "goto:other"], ["other", "completed"]]
     assert step.state.flows == ["t", "other"]
+
+
+def test_assistant_sees_the_earlier_turns(tmp_path: Path) -> None:
+    seen: list[list[dict[str, str]]] = []
+
+    class Recording(Assistant):
+        def reply(self, assistant: str, message: str, **kwargs: Any) -> AssistantReply:
+            seen.append(kwargs["history"])
+            return super().reply(assistant, message)
+
+    engine, _ = make(tmp_path, """\
+        flow: t
+        blocks:
+          - {id: bot, type: ai, max_turns: 3}
+          - {id: done, type: end}
+        """, assistant=Recording(AssistantReply(text="Hello!"), AssistantReply(text="49 EUR.")))
+    state = engine.start("t", {}).state
+    state = engine.handle(state, Say("hi"), {}).state
+    engine.handle(state, Say("price?"), {})
+    assert seen[0] == []
+    assert seen[1] == [{"role": "visitor", "text": "hi"}, {"role": "assistant", "text": "Hello!"}]
