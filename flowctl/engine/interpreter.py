@@ -314,6 +314,10 @@ class Interpreter:
         state.waiting_since = self.ports.clock.now().isoformat()
         state.attempts = 0
 
+    def _restart_clock(self, state: Conversation) -> None:
+        """Silence is counted from the last thing the bot asked."""
+        state.waiting_since = self.ports.clock.now().isoformat()
+
     def _resume(self, step: Step, flow: Flow, block: Block | None,
                 context: Mapping[str, Any]) -> None:
         if step.state.status == ENDED:  # the way out ended the flow (no handler): stay ended
@@ -350,8 +354,7 @@ class Interpreter:
         if text is None:
             return
         ctx = self.context_of(state, context)
-        region = ctx.get("visitor", {}).get("country") if isinstance(ctx.get("visitor"), Mapping) else None
-        result = validate(block, str(text), region=region if isinstance(region, str) else None)
+        result = validate(block, str(text), region=_region(ctx))
         if not result.ok:
             state.attempts += 1
             if state.attempts > block.retries:
@@ -361,6 +364,7 @@ class Interpreter:
                 step.outputs.append({"type": "text", "block": block.id, "retry": True,
                                      "text": self.evaluator.render(block.retry_text, ctx)})
             step.outputs.append(self._question_message(block, ctx))
+            self._restart_clock(state)
             return
         if block.save is not None:
             state.variables[block.save.name] = result.value
@@ -412,7 +416,7 @@ class Interpreter:
                 if form_field.required:
                     problems.append(f"{form_field.name}: required")
                 continue
-            ok, value = validate_field(form_field, raw)
+            ok, value = validate_field(form_field, raw, _region(ctx))
             if not ok:
                 problems.append(f"{form_field.name}: invalid")
                 continue
@@ -421,6 +425,7 @@ class Interpreter:
             step.outputs.append({"type": "text", "block": block.id, "retry": True,
                                  "text": "Please check: " + ", ".join(problems)})
             step.outputs.append(self._form_message(block, ctx))
+            self._restart_clock(state)
             return
         for form_field in block.form_fields:
             if form_field.profile is not None and form_field.name in values:
@@ -452,15 +457,11 @@ class Interpreter:
                                  "text": reply.text})
             state.assistant_log.append({"role": "assistant", "text": reply.text})
         del state.assistant_log[:-ASSISTANT_HISTORY]
-        if reason is None:
-            state.turns += 1
-            if state.turns >= block.max_turns:
-                reason = "max_turns"
+        state.turns += 1  # every visitor message is a turn, answered or not
         if reason is None or reason not in block.handoff_when:
-            if reason == "max_turns" or state.turns >= block.max_turns:
-                reason = "max_turns"  # turns are up whatever handoff_when says
-            else:
-                return
+            if state.turns < block.max_turns:
+                return  # keep talking
+            reason = "max_turns"  # turns are up, whatever handoff_when says
         if block.save is not None:
             state.variables[block.save.name] = reason
         self._resume(step, flow, self._continue(step, flow, block), context)
@@ -508,6 +509,13 @@ class Interpreter:
         if block.on_error is not None:
             return self._follow(step, flow, block, "on_error")
         return self._continue(step, flow, block)
+
+
+def _region(ctx: Mapping[str, Any]) -> str | None:
+    """The visitor's country: the default region for phone numbers and dates."""
+    visitor = ctx.get("visitor")
+    country = visitor.get("country") if isinstance(visitor, Mapping) else None
+    return country if isinstance(country, str) else None
 
 
 def _set_profile(profile: dict[str, Any], field_name: str, value: Any) -> None:

@@ -4,7 +4,8 @@
 - on a line of its own: the next line that is not a comment;
 - ``# flowctl: disable-file=CODE``: the whole file.
 
-Codes are separated by commas and may be rule names; ``all`` disables every rule.
+Codes are separated by commas and may be rule names; ``all`` disables every rule.  Text
+after the codes is a free explanation: ``# flowctl: disable=X003 the queue is fine``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_DIRECTIVE = re.compile(r"(?:^|\s)#\s*flowctl:\s*(disable|disable-file)\s*=\s*([A-Za-z0-9_,\- ]+)")
+_DIRECTIVE = re.compile(
+    r"(?:^|\s)#\s*flowctl:\s*(disable|disable-file)\s*=\s*"
+    r"([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)"  # the codes; the rest may explain why
+)
 
 
 @dataclass

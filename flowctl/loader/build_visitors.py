@@ -90,19 +90,26 @@ def _visitor(at: Located, path: Path_, raw: dict[str, Any], defaults: dict[str, 
 
 
 def _mocks(at: Located, raw: Any, path: Path_, default: Any) -> Mocks:
+    """Mocks of ``defaults`` merged under the visitor's: mappings key by key, lists replaced."""
+    merged = deep_merge(default if isinstance(default, dict) else {},
+                        raw if isinstance(raw, dict) else {})
     endpoints: dict[str, EndpointMock] = {}
     ai: dict[str, AIMock] = {}
-    for source, source_path in ((default, ("defaults", "mocks")), (raw, path)):
-        if not isinstance(source, dict):
-            continue
-        if isinstance(source.get("endpoints"), dict):
-            for name, spec in source["endpoints"].items():
-                sub = (*source_path, "endpoints", name)
-                endpoints[name] = EndpointMock(Ref(name, at.key_span(sub)), _responses(at, sub, spec))
-        if isinstance(source.get("ai"), dict):
-            for name, replies in source["ai"].items():
-                sub = (*source_path, "ai", name)
-                ai[name] = AIMock(Ref(name, at.key_span(sub)), _replies(at, sub, replies))
+
+    def origin(section: str, name: str) -> Path_:
+        own = raw.get(section) if isinstance(raw, dict) else None
+        if isinstance(own, dict) and name in own:
+            return (*path, section, name)
+        return ("defaults", "mocks", section, name)
+
+    if isinstance(merged.get("endpoints"), dict):
+        for name, spec in merged["endpoints"].items():
+            sub = origin("endpoints", name)
+            endpoints[name] = EndpointMock(Ref(name, at.key_span(sub)), _responses(at, sub, spec))
+    if isinstance(merged.get("ai"), dict):
+        for name, replies in merged["ai"].items():
+            sub = origin("ai", name)
+            ai[name] = AIMock(Ref(name, at.key_span(sub)), _replies(at, sub, replies))
     return Mocks(tuple(endpoints.values()), tuple(ai.values()))
 
 

@@ -734,9 +734,10 @@ def explore(project: Project, flow: Flow, limits: Limits | None = None) -> Explo
 # -- writing visitors files ---------------------------------------------------------------------
 
 
-def _glob_escape(text: str) -> str:
-    """A glob that matches exactly ``text``: ``*`` and ``?`` match themselves anyway."""
-    return text.replace("[", "[[]")
+def _as_glob(text: str) -> str:
+    """A glob matching ``text`` (``*`` and ``?`` match themselves); a text that would read
+    as ``/regex/`` gets its final slash replaced by ``?``."""
+    return text[:-1] + "?" if len(text) >= 2 and text[0] == "/" and text[-1] == "/" else text
 
 
 def visitor_of(result: ExploreResult, path: Path, number: int) -> dict[str, Any]:
@@ -747,7 +748,7 @@ def visitor_of(result: ExploreResult, path: Path, number: int) -> dict[str, Any]
         for message in outputs:
             text = message.get("text")
             if isinstance(text, str) and text:
-                steps.append({"bot": _glob_escape(text)})
+                steps.append({"bot": _as_glob(text)})
             else:
                 steps.append({"bot": {"type": message.get("type", "text")}})
 

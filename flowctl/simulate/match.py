@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 
+def is_regex(pattern: str) -> bool:
+    return len(pattern) >= 2 and pattern.startswith("/") and pattern.endswith("/")
+
+
+@lru_cache(maxsize=1024)
+def glob_to_regex(pattern: str) -> re.Pattern[str]:
+    """The spec's glob: ``*`` any text, ``?`` one character, everything else literal."""
+    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile("".join(parts), re.S)
+
+
 def text_matches(pattern: str, text: str) -> bool:
-    """A case-sensitive glob over the whole text, or a regex search when written ``/.../``."""
-    if len(pattern) >= 2 and pattern.startswith("/") and pattern.endswith("/"):
+    """A case-sensitive glob over the whole text, or a regex search when written ``/.../``.
+
+    Lint (C006) reports a ``/regex/`` that does not compile, so here it simply fails.
+    """
+    if is_regex(pattern):
         try:
             return re.search(pattern[1:-1], text) is not None
         except re.error:
             return False
-    return fnmatch.fnmatchcase(text, pattern)
+    return glob_to_regex(pattern).fullmatch(text) is not None
 
 
 def _same_scalar(expected: Any, actual: Any) -> bool:

@@ -150,15 +150,6 @@ def test_no_visitors_files_is_a_usage_error(tmp_path: Path) -> None:
     assert code == 2 and "no visitors files" in err
 
 
-def _email_test_domains_accepted() -> bool:
-    from flowctl.engine.validation import parse_email
-
-    return parse_email("ada@analytical.test") is not None
-
-
-@pytest.mark.xfail(not _email_test_domains_accepted(), strict=True,
-                   reason="engine bug: flowctl/engine/validation.py parse_email rejects the "
-                   "reserved .test domain that the example visitors use")
 def test_example_project_passes() -> None:
     code, out, _ = invoke(["flows/", "--no-color"], REPO)
     assert code == 0, out

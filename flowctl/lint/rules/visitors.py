@@ -284,3 +284,40 @@ def visitors_unknown_choice(vf: VisitorFile, ctx: LintContext) -> Iterator[Probl
             yield problem(f"no choice or button of flow '{flow.id}' is labelled "
                           f"'{step.label}'", step.span,
                           _guess(step.label, labels, "labels"))
+
+
+@rule("C006", "visitors-invalid-regex", scope="visitors")
+def visitors_invalid_regex(vf: VisitorFile, ctx: LintContext) -> Iterator[Problem]:
+    """A `bot` step written as `/regex/` does not compile.
+
+    Such a step could never match, and the failure would blame the flow.
+
+    Bad:
+        steps:
+          - bot: "/Hi (Ada/"
+
+    Good:
+        steps:
+          - bot: "/Hi (Ada|there)/"
+    """
+    import re
+
+    from flowctl.model.visitors import BotStep
+
+    seen: set[tuple[int, int]] = set()
+    for visitor in vf.visitors:
+        for step in visitor.steps:
+            if not isinstance(step, BotStep) or step.text is None:
+                continue
+            text = step.text
+            if not (len(text) >= 2 and text.startswith("/") and text.endswith("/")):
+                continue
+            key = (step.span.line, step.span.column)
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                re.compile(text[1:-1])
+            except re.error as error:
+                yield problem(f"bot step regex does not compile: {error.msg}", step.span,
+                              "write a glob (`Hi *`), or fix the regular expression")
