@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test check bench docs docs-check clean
+.PHONY: demo test check bench docs docs-check images graphviz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,20 +23,42 @@ demo: $(STAMP)
 	@echo "== flowctl simulate flows/ --min-coverage 100"
 	$(BIN)/flowctl simulate flows/ --min-coverage 100
 
-test: $(STAMP)
+test: $(STAMP) graphviz
 	$(BIN)/python -m pytest -q
+
+# SVG, PNG and PDF output needs Graphviz's `dot`: install it from the system's packages when
+# missing (the render tests skip, saying why, only where that is impossible).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && echo sudo)
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { \
+	  echo "== installing Graphviz (dot) for the render tests"; \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    $(SUDO) apt-get install -y -q graphviz >/dev/null 2>&1 || \
+	    { $(SUDO) apt-get update -q >/dev/null 2>&1 && $(SUDO) apt-get install -y -q graphviz >/dev/null 2>&1; }; \
+	  elif command -v brew >/dev/null 2>&1; then brew install graphviz >/dev/null; \
+	  elif command -v apk >/dev/null 2>&1; then $(SUDO) apk add --quiet graphviz; \
+	  elif command -v dnf >/dev/null 2>&1; then $(SUDO) dnf install -y -q graphviz; fi; \
+	  command -v dot >/dev/null 2>&1 || echo "Graphviz could not be installed: SVG/PNG/PDF tests will be skipped"; }
 
 check: $(STAMP)
 	$(BIN)/ruff check flowctl tests bench
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: $(STAMP) graphviz
 	$(BIN)/python bench/lint.py
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/render.py
 
 docs: $(STAMP)
 	$(BIN)/python -m flowctl.docs > docs/rules.md
 	$(BIN)/python -m flowctl.docs_format > docs/format.md
+
+# The diagrams the README shows, drawn by flowctl itself (tests/docs checks they are current).
+images: $(STAMP) graphviz
+	$(BIN)/flowctl render flows/booking.flow.yaml -o docs/images/booking.dot
+	$(BIN)/flowctl render flows/booking.flow.yaml -o docs/images/booking.svg
+	$(BIN)/flowctl render flows/ --project -o docs/images/flow-map.dot
+	$(BIN)/flowctl render flows/ --project -o docs/images/flow-map.svg
 
 docs-check: $(STAMP)
 	$(BIN)/python -m pytest -q tests/docs

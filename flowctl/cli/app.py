@@ -52,6 +52,8 @@ def _register() -> None:
     rules_cmd.register(app)
     init_cmd.register(app)
     chat_cmd.register(app)
+    __import__("flowctl.cli.render_cmd", fromlist=["register"]).register(app)
+    __import__("flowctl.cli.diff_cmd", fromlist=["register"]).register(app)
 
 
 _register()
