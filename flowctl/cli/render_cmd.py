@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -141,6 +142,7 @@ def _run(target: Path | None, output: str | None, fmt: str, coverage: Path | Non
                                   hint="`flowctl lint` lists every problem")
             raise ConfigError("no flow to render" + (f" in {target}" if target else ""),
                               hint="give a *.flow.yaml file, a folder of flows or a flow id")
+        _refuse_broken(project, {flow.file for flow in flows})
         diagrams = [(flow.id, flow_diagram(flow)) for flow in flows]
     if lint and not project_map:
         from flowctl.lint.runner import lint_project
@@ -179,6 +181,26 @@ def _run(target: Path | None, output: str | None, fmt: str, coverage: Path | Non
         path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     typer.echo(f"wrote {display_path(path)}", err=True)
+
+
+def _refuse_broken(project: object, files: set[str]) -> None:
+    """A flow that did not load cleanly (schema errors: blocks left out) would be drawn wrong:
+    print its errors like `flowctl lint` does and stop with exit code 2."""
+    from flowctl.errors import ConfigError
+    from flowctl.lint.runner import LintResult
+    from flowctl.model.problem import Severity
+    from flowctl.model.project import Project
+    from flowctl.report import ReportOptions, get_reporter
+
+    assert isinstance(project, Project)
+    errors = [p for p in project.load_problems if p.severity >= Severity.ERROR and p.span.file in files]
+    if not errors:
+        return
+    colour = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+    get_reporter("text")(LintResult(errors, sorted(files), project.sources), sys.stderr,
+                         ReportOptions(color=colour))
+    raise ConfigError("the flow does not load cleanly, so its diagram would be wrong",
+                      hint="fix the problems above (`flowctl lint` lists every problem)")
 
 
 def register(app: typer.Typer) -> None:

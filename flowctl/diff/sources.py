@@ -22,6 +22,7 @@ from flowctl.loader.project import (
 )
 from flowctl.loader.yaml_reader import YamlDocument, parse_yaml_bytes, read_yaml_file
 from flowctl.model.flow import Flow
+from flowctl.model.problem import Severity
 
 WORKING_TREE = "working tree"
 
@@ -42,6 +43,16 @@ def _build(doc: YamlDocument, side: Side) -> None:
         side.notes.append(f"{doc.path} ({side.label}): skipped, cannot be read: {problem}")
         return
     side.flows.append(flow)
+    from flowctl.loader.schema_check import check_schema
+
+    errors = [p for p in [*doc.problems, *check_schema(doc, "flow")]
+              if p.severity >= Severity.ERROR]
+    if errors:
+        first = errors[0]
+        where = doc.path if side.label == doc.path else f"{doc.path} ({side.label})"
+        side.notes.append(f"{where}: {len(errors)} error(s), what could not be "
+                          f"read is left out of the diff; first: {first.span.line}:"
+                          f"{first.span.column}: {first.message}")
 
 
 # -- files ------------------------------------------------------------------------------

@@ -17,8 +17,8 @@ def find_dot() -> str:
     """The path of ``dot``, or a ConfigError saying how to install it."""
     path = shutil.which("dot")
     if path is None:
-        raise ConfigError(f"Graphviz is not installed: `dot` was not found on PATH; "
-                          f"{INSTALL_HINT}", hint=INSTALL_HINT)
+        raise ConfigError("Graphviz is not installed: `dot` was not found on PATH",
+                          hint=INSTALL_HINT)
     return path
 
 

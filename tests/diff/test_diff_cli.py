@@ -203,3 +203,16 @@ def test_workflow_posts_the_diff() -> None:
     assert workflow == (ROOT / "flowctl" / "templates" / "flows.yml").read_text(encoding="utf-8")
     assert "flowctl diff origin/${{ github.base_ref }} --format markdown > diff.md" in workflow
     assert "fetch-depth: 0" in workflow and "pull-requests: write" in workflow
+
+
+def test_a_file_with_schema_errors_is_diffed_with_a_note(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "old.flow.yaml").write_text(
+        "flow: x\nblocks:\n  - id: a\n    type: mesage\n    text: hi\n", encoding="utf-8")
+    (tmp_path / "new.flow.yaml").write_text(
+        "flow: x\nblocks:\n  - id: a\n    type: message\n    text: hi\n", encoding="utf-8")
+    result = run(["old.flow.yaml", "new.flow.yaml"], tmp_path, monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert ("note: old.flow.yaml: 1 error(s), what could not be read is left out of the diff; "
+            "first: 4:11: type: 'mesage' is not a block type") in result.output
+    assert "+ a (message)" in result.output
