@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flowctl.chat.options import ChatOptions, parse_agents
 from flowctl.chat.ports import CannedEndpoints, SettableAgents, SettableClock
@@ -21,6 +20,7 @@ from flowctl.engine.inputs import Click, Elapse, Input, Say, SubmitForm
 from flowctl.engine.interpreter import FlowError, Interpreter, Step
 from flowctl.engine.knowledge import KnowledgeAssistant, KnowledgeBase
 from flowctl.engine.ports import Ports
+from flowctl.engine.schedule import project_zone
 from flowctl.engine.state import Conversation
 from flowctl.errors import ConfigError
 from flowctl.model.blocks import FormBlock, FormField, QuestionBlock
@@ -47,15 +47,6 @@ class _FormFill:
     @property
     def current(self) -> dict[str, Any]:
         return self.fields[self.index]
-
-
-def project_zone(project: Project) -> tzinfo:
-    config = project.config
-    name = config.timezone.name if config is not None and config.timezone is not None else "UTC"
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 class ChatSession:

@@ -73,8 +73,9 @@ def chat(
       printf '4\\n1\\nAda\\nada@example.com\\nAcme\\n' | flowctl chat lead-qualification
     """
     from flowctl.chat import options as parse
-    from flowctl.chat.session import ChatSession, project_zone
+    from flowctl.chat.session import ChatSession
     from flowctl.cli.app import fail as fail_with
+    from flowctl.engine.schedule import project_zone
     from flowctl.errors import FlowctlError
     from flowctl.loader.project import load_project
     from flowctl.model.problem import Severity

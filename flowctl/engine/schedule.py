@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowctl.model.project import Schedule
+from flowctl.model.project import Project, Schedule
 from flowctl.model.schedule_syntax import (
     DAY_GROUPS,
     DAYS,
@@ -47,6 +47,17 @@ def zone(name: str | _dt.tzinfo | None) -> _dt.tzinfo:
         return zoneinfo.ZoneInfo(str(name))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValueError(f"unknown time zone {name!r}") from exc
+
+
+def project_zone(project: Project) -> _dt.tzinfo:
+    """The project's time zone (``timezone`` of flowctl.yaml); UTC when absent or unknown
+    (lint reports an unknown name)."""
+    config = project.config
+    name = config.timezone.name if config is not None and config.timezone is not None else "UTC"
+    try:
+        return zone(name)
+    except ValueError:
+        return zoneinfo.ZoneInfo("UTC")
 
 
 def _local(now: _dt.datetime, tz: _dt.tzinfo) -> _dt.datetime:

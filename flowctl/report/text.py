@@ -169,8 +169,13 @@ def render_lines(result: LintResult, options: ReportOptions) -> list[Line]:
 
 
 def report(result: LintResult, out: TextIO, options: ReportOptions) -> None:
-    lines = render_lines(result, options)
-    if not options.color:
+    write_lines(render_lines(result, options), out, options.color)
+
+
+def write_lines(lines: list[Line], out: TextIO, color: bool) -> None:
+    """Write styled lines: plain text, or with rich's styles when ``color`` (rich is imported
+    only then)."""
+    if not color:
         for line in lines:
             out.write("".join(piece for piece, _style in line) + "\n")
         return

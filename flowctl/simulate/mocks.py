@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flowctl.engine.knowledge import KnowledgeAssistant, KnowledgeBase
 from flowctl.engine.ports import AssistantReply, Ports, Request, Response
@@ -36,15 +35,6 @@ class Unmocked(Exception):
         super().__init__(message)
         self.message = message
         self.block = block
-
-
-def project_timezone(project: Project) -> tzinfo:
-    config = project.config
-    name = config.timezone.name if config is not None and config.timezone is not None else "UTC"
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def parse_now(text: str | None, zone: tzinfo) -> datetime:

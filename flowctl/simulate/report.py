@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 from xml.etree import ElementTree as ET
 
+from flowctl.report.text import Line, write_lines
 from flowctl.simulate.coverage import Coverage
 from flowctl.simulate.runner import SimulationResult, VisitorResult
-
-Line = list[tuple[str, str | None]]
 
 PASS, FAIL = "✓", "✗"
 
@@ -91,26 +90,9 @@ def coverage_lines(coverage: Coverage, options: SimulateOptions) -> list[Line]:
     return lines
 
 
-def _write(lines: list[Line], out: TextIO, color: bool) -> None:
-    if not color:
-        for line in lines:
-            out.write("".join(piece for piece, _style in line) + "\n")
-        return
-    from rich.console import Console
-    from rich.text import Text
-
-    console: Any = Console(file=out, force_terminal=True, color_system="standard",
-                           highlight=False, soft_wrap=True)
-    for line in lines:
-        text = Text()
-        for piece, style in line:
-            text.append(piece, style=style or "")
-        console.print(text)
-
-
 def report_text(result: SimulationResult, coverage: Coverage | None, out: TextIO,
                 options: SimulateOptions) -> None:
-    _write(render_lines(result, coverage, options), out, options.color)
+    write_lines(render_lines(result, coverage, options), out, options.color)
 
 
 def to_json(result: SimulationResult, coverage: Coverage | None) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from flowctl.engine.interpreter import FlowError, Interpreter
 from flowctl.engine.interpreter import Step as EngineStep
 from flowctl.engine.knowledge import KnowledgeBase
 from flowctl.engine.ports import Request, Response
+from flowctl.engine.schedule import project_zone
 from flowctl.engine.start import StartHistory, select_flow
 from flowctl.engine.state import ENDED, WAITING, Conversation
 from flowctl.model.project import Project
@@ -53,7 +54,6 @@ from flowctl.simulate.mocks import (
     Unmocked,
     VisitorPorts,
     parse_now,
-    project_timezone,
 )
 
 
@@ -214,7 +214,7 @@ class VisitorRun:
         self.vf = vf
         self.visitor = visitor
         self.result = VisitorResult(vf.file, visitor.name, visitor.span)
-        zone = project_timezone(project)
+        zone = project_zone(project)
         self.clock = ScriptedClock(parse_now(visitor.now, zone))
         knowledge = knowledge or KnowledgeBase(project.articles)
         self.mocks = VisitorPorts(
