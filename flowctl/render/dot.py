@@ -8,6 +8,7 @@ diagram (start, blocks in file order, ends), so the same flow always gives the s
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from flowctl.render.diagram import (
@@ -25,17 +26,28 @@ EDGE_LABEL_WIDTH = 22
 CHANGE_MARKS = {"added": "+ added", "removed": "− removed", "changed": "~ changed"}
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters (Graphviz rejects them; they carry no meaning in a
+    diagram): each becomes U+FFFD."""
+    return _CONTROL.sub("\ufffd", str(text))
+
+
 def quote(text: str) -> str:
     """A DOT double-quoted string: backslashes, quotes and line breaks escaped."""
-    text = str(text).replace("\\", "\\\\").replace('"', '\\"')
+    text = printable(text).replace("\\", "\\\\").replace('"', '\\"')
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
     return f'"{text}"'
 
 
 def html(text: str) -> str:
-    """Text for inside an HTML-like label."""
-    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;").replace("\n", " "))
+    """Text for inside an HTML-like label.  Graphviz expands escapes such as ``\\N`` (the node's
+    name) even there, after reading entities, so a backslash is written as two, as entities."""
+    return (printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("\\", "&#92;&#92;").replace("\n", " ")
+            .replace("\r", " ").replace("\t", " "))
 
 
 class Html(str):
@@ -60,7 +72,9 @@ def node_label(node: Node) -> str:
         for line in textwrap.wrap(" ".join(node.note.split()), 34)[:3]:
             rows.append(f'<font point-size="9" color="#546E7A"><i>{html(line)}</i></font>')
     if node.badges:
-        colour = OVERLAY_COLOURS["lint-error" if "lint-error" in node.classes else "lint-warning"]
+        level = next((c for c in ("lint-error", "lint-warning", "lint-info") if c in node.classes),
+                     "lint-warning")
+        colour = OVERLAY_COLOURS[level]
         rows.append(f'<font color="{colour}"><b>{html(" ".join(node.badges))}</b></font>')
     for mark in CHANGE_MARKS:
         if mark in node.classes:

@@ -7,6 +7,7 @@ as Mermaid entities.  Colours come from ``classDef`` lines, one per node kind an
 
 from __future__ import annotations
 
+import json
 import re
 
 from flowctl.render.diagram import KIND_STYLES, OVERLAY_COLOURS, Diagram, Node
@@ -30,7 +31,7 @@ SHAPES: dict[str, tuple[str, str]] = {
 
 def escape(text: str) -> str:
     """Text for inside a double-quoted Mermaid label."""
-    out = str(text).replace("&", "#amp;").replace("#", "#35;").replace("#35;amp;", "#amp;")
+    out = str(text).replace("#", "#35;").replace("&", "#amp;")
     return (out.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
             .replace("\n", " "))
 
@@ -62,7 +63,8 @@ def _label(node: Node) -> str:
 
 
 def _class_name(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_]", "_", name)
+    """A class name that is never a Mermaid keyword (``end``): ``k_`` + the kind."""
+    return "k_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
 def to_mermaid(diagram: Diagram) -> str:
@@ -70,7 +72,7 @@ def to_mermaid(diagram: Diagram) -> str:
     ids = _ids(diagram)
     out = ["flowchart TD"]
     if diagram.title:
-        out.insert(0, f"---\ntitle: {escape(diagram.title)}\n---")
+        out.insert(0, f"---\ntitle: {json.dumps(diagram.title, ensure_ascii=False)}\n---")
     for node in diagram.nodes:
         opening, closing = SHAPES[node.style.mermaid_shape]
         out.append(f'    {ids[node.id]}{opening}"{_label(node)}"{closing}')

@@ -1,0 +1,1 @@
+"""Tests of ``flowctl render``: the diagram model, its overlays, DOT, Mermaid, Graphviz, the CLI."""
