@@ -231,6 +231,8 @@ _CALLS = [
     (re.compile(rf"matches\(\s*([\w.]+)\s*,\s*({_STRING})\s*\)"), r"\1 matches \2"),
     (re.compile(r"contains_any\(\s*([\w.]+)\s*,\s*\[([^\]]*)\]\s*\)"), r"\1 mentions \2"),
     (re.compile(r"days_since\(\s*([\w.]+)\s*\)"), r"days since \1"),
+    (re.compile(r"\bagents\.departments\.(\w+)"), r"agents online in \1"),
+    (re.compile(r"\bagents\.online\b"), "agents online"),
 ]
 _OPERATORS = [
     (re.compile(r"\s*>=\s*"), " ≥ "),

@@ -17,6 +17,7 @@ from flowctl.render.diagram import (
     Diagram,
     DiagramEdge,
     Node,
+    wrap,
 )
 
 FONT = "Helvetica"
@@ -69,7 +70,7 @@ def node_label(node: Node) -> str:
     rows = [f"<b>{html(title)}</b>"]
     rows += [html(line) for line in details]
     if node.note:
-        for line in textwrap.wrap(" ".join(node.note.split()), 34)[:3]:
+        for line in wrap(node.note, 34, max_lines=3):
             rows.append(f'<font point-size="9" color="#546E7A"><i>{html(line)}</i></font>')
     if node.badges:
         level = next((c for c in ("lint-error", "lint-warning", "lint-info") if c in node.classes),

@@ -106,3 +106,11 @@ def test_wrap() -> None:
     assert wrap("aaaa bbbb cccc dddd", 9) == ["aaaa bbbb", "cccc dddd"]
     cut = wrap("x" * 100, 30, max_lines=3)
     assert len(cut) == 3 and cut[-1].endswith("…") and all(len(line) <= 30 for line in cut)
+
+
+@pytest.mark.parametrize(("source", "words"), [
+    ("agents.departments.sales > 0", "agents online in sales > 0"),
+    ("agents.online == 0", "agents online is 0"),
+])
+def test_agent_availability_in_plain_words(source: str, words: str) -> None:
+    assert humanize_expr(source) == words
