@@ -15,6 +15,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q flowctl  # as pip does for a wheel: start-up without compiling
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from generate import flow_text, write_project
+from installed import compile_flowctl
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -47,6 +48,7 @@ def row(label: str, ours: float, base: float | None, base_name: str, target: str
 
 def main() -> None:
     quick = "--quick" in sys.argv
+    compile_flowctl()
     flowctl = str(BIN / "flowctl")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

@@ -12,6 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+from installed import compile_flowctl
+
 BLOCKS = 300
 
 
@@ -78,6 +81,7 @@ def main() -> int:
         print("Graphviz `dot` is not installed: nothing to compare (apt-get install graphviz)")
         return 0
     flowctl = Path(sys.executable).with_name("flowctl")
+    compile_flowctl()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "flowctl.yaml").write_text(

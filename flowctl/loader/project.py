@@ -7,7 +7,6 @@ folder given when there is none.  Problems are collected; only an unusable path 
 from __future__ import annotations
 
 import fnmatch
-import multiprocessing as mp
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -125,9 +124,13 @@ PARALLEL_FROM = 48
 
 def _load_all(paths: list[Path]) -> list[LoadedFile]:
     workers = min(os.cpu_count() or 1, 8)
-    if len(paths) < PARALLEL_FROM or workers < 2 or "fork" not in mp.get_all_start_methods():
+    if len(paths) < PARALLEL_FROM or workers < 2:
         return [load_file(path) for path in paths]
+    import multiprocessing as mp  # imported here: most runs read a few files, one by one
     from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in mp.get_all_start_methods():
+        return [load_file(path) for path in paths]
 
     chunk = max(1, len(paths) // (workers * 4))
     try:
