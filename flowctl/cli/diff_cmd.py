@@ -53,19 +53,39 @@ def diff(
       flowctl diff old/booking.flow.yaml flows/booking.flow.yaml
     """
     from flowctl.cli.app import fail
-    from flowctl.diff.report import DiffReportOptions, report
-    from flowctl.diff.semantic import diff_projects
-    from flowctl.diff.sources import load_sides
     from flowctl.errors import FlowctlError
 
     try:
-        sides = load_sides(base, head)
+        changed, unreadable = _run(base, head, format, output, render, color)
     except FlowctlError as error:
         fail(error)
-    result = diff_projects(sides.before.flows, sides.after.flows)
-    for note in sides.before.notes + sides.after.notes:
-        typer.echo(f"note: {note}", err=True)
-    stream = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
+    if unreadable:
+        raise typer.Exit(2)
+    if exit_code and changed:
+        raise typer.Exit(1)
+
+
+def _run(base: str | None, head: str | None, format: DiffFormat, output: Path | None,
+         render: Path | None, color: bool | None) -> tuple[bool, bool]:
+    """Compare, report, draw; returns (anything changed, some file could not be read)."""
+    from flowctl.diff.report import DiffReportOptions, report
+    from flowctl.diff.semantic import diff_sides
+    from flowctl.diff.sources import load_sides
+    from flowctl.errors import ConfigError
+    from flowctl.model.problem import Severity
+
+    if render is not None and render.exists() and not render.is_dir():
+        raise ConfigError(f"--render {render}: is a file, not a folder")
+    sides = load_sides(base, head)
+    result = diff_sides(sides.before, sides.after)
+    problems = [(p, side.label) for side in (sides.before, sides.after) for p in side.problems]
+    for problem, label in problems:
+        level = "error" if problem.severity >= Severity.ERROR else "warning"
+        typer.echo(f"{problem.span}: {level}: {problem.message} (in {label})", err=True)
+    try:
+        stream = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
+    except OSError as error:
+        raise ConfigError(f"cannot write {output}: {error.strerror or error}") from None
     try:
         use_color = color if color is not None else (
             stream.isatty() and not os.environ.get("NO_COLOR") and format == DiffFormat.text)
@@ -78,14 +98,17 @@ def diff(
     if render is not None:
         from flowctl.diff.render import render_diff
 
-        try:
-            written = render_diff(result, sides.before.flows, sides.after.flows, render)
-        except FlowctlError as error:
-            fail(error)
+        written = render_diff(result, sides.before.flows, sides.after.flows, render)
         for path in written:
             typer.echo(f"wrote {path}", err=True)
-    if exit_code and result.has_changes:
-        raise typer.Exit(1)
+        if any(path.suffix == ".dot" for path in written):
+            typer.echo("note: Graphviz `dot` is not installed, so the diagrams are DOT text "
+                       "(install graphviz for SVG)", err=True)
+    unreadable = any(p.severity >= Severity.ERROR for p, _ in problems)
+    if unreadable:
+        typer.echo("flowctl: error: some flow files could not be read (above); their flows are "
+                   "left out of the diff", err=True)
+    return result.has_changes, unreadable
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,6 @@ start node.  SVG when Graphviz ``dot`` is installed, DOT text otherwise.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -55,10 +54,14 @@ def _marks(flow_diff: FlowDiff, before: Flow | None, after: Flow | None) -> tupl
 def render_diff(diff: ProjectDiff, before: Iterable[Flow], after: Iterable[Flow], folder: Path,
                 fmt: str | None = None) -> list[Path]:
     """Write ``<flow>.before.<ext>`` and ``<flow>.after.<ext>`` for each flow that differs."""
-    from flowctl.render import EXTENSIONS, flow_diagram, highlight, render
+    from flowctl.render import EXTENSIONS, find_dot, flow_diagram, highlight, render
 
     if fmt is None:
-        fmt = "svg" if shutil.which("dot") else "dot"
+        try:
+            find_dot()
+            fmt = "svg"
+        except ConfigError:
+            fmt = "dot"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

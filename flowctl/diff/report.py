@@ -243,6 +243,10 @@ def _counts(added: int, removed: int, changed: int | None = None) -> str:
     return " ".join(p for p in parts if p) or "–"
 
 
+#: GitHub refuses comments over 65,536 characters; keep room for the table and the notice.
+MARKDOWN_BUDGET = 60_000
+
+
 def report_markdown(diff: ProjectDiff, out: TextIO, options: DiffReportOptions) -> None:
     lines = [f"### flowctl diff: {code(options.base)} → {code(options.head)}", ""]
     if not diff.has_changes:
@@ -262,8 +266,17 @@ def report_markdown(diff: ProjectDiff, out: TextIO, options: DiffReportOptions) 
             start = "–"
         edges = _counts(len(flow.edges_added), len(flow.edges_removed))
         lines.append(f"| {_cell(code(flow.id))} | {flow.status} | {blocks} | {edges} | {start} |")
-    for flow in diff.flows:
-        lines += ["", *_flow_markdown(flow)]
+    used = sum(len(line) + 1 for line in lines)
+    for index, flow in enumerate(diff.flows):
+        details = ["", *_flow_markdown(flow)]
+        size = sum(len(line) + 1 for line in details)
+        if used + size > MARKDOWN_BUDGET:
+            lines += ["", f"*Details of {plural(len(diff.flows) - index, 'more flow')} left out: "
+                      "a pull-request comment holds at most 65,536 characters. "
+                      "Run `flowctl diff` locally for everything.*"]
+            break
+        lines += details
+        used += size
     out.write("\n".join(lines) + "\n")
 
 

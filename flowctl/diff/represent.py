@@ -115,6 +115,8 @@ def start_plain(start: Start | None) -> tuple[dict[str, Any], Spans]:
         return {}, {}
     plain = _Plain({}, False)
     body = plain.value(start, "")
+    if isinstance(body.get("on"), list):  # the events are a set: their order means nothing
+        body["on"] = sorted(body["on"])
     spans = plain.spans
     if start.priority_span is not None:
         spans["priority"] = start.priority_span

@@ -14,12 +14,13 @@ are compared with old ids mapped through the renames, so a rename alone is no ed
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from typing import Any
 
 from flowctl.diff.represent import block_plain, join, leaves, span_for, start_plain
+from flowctl.diff.sources import Side
 from flowctl.model.flow import Flow
 from flowctl.model.graph import Edge, edges
 from flowctl.model.span import SourceSpan
@@ -122,14 +123,18 @@ class ProjectDiff:
         }
 
 
-def diff_projects(before: Iterable[Flow], after: Iterable[Flow]) -> ProjectDiff:
+def diff_projects(before: Iterable[Flow], after: Iterable[Flow], *,
+                  relative: tuple[Callable[[str], str], Callable[[str], str]] | None = None,
+                  ) -> ProjectDiff:
     """What changed from ``before`` to ``after``, flow by flow (sorted by flow id).
 
     Flows pair up by id; an id that several files use (on either side) pairs up by id and
-    file, so two unrelated flows that happen to share an id are never compared."""
+    file, so two unrelated flows that happen to share an id are never compared.  ``relative``
+    maps each side's file names to comparable ones (two folders compared: names below each)."""
+    rel_a, rel_b = relative or (_same, _same)
     before, after = list(before), list(after)
     shared = _duplicate_ids(before) | _duplicate_ids(after)
-    old, new = _keyed(before, shared), _keyed(after, shared)
+    old, new = _keyed(before, shared, rel_a), _keyed(after, shared, rel_b)
     out: list[FlowDiff] = []
     for key in sorted(old.keys() | new.keys()):
         a, b = old.get(key), new.get(key)
@@ -138,10 +143,26 @@ def diff_projects(before: Iterable[Flow], after: Iterable[Flow]) -> ProjectDiff:
         elif b is None and a is not None:
             out.append(_whole(a, "removed"))
         elif a is not None and b is not None:
-            result = diff_flows(a, b)
+            result = diff_flows(a, b, moved=rel_a(a.file) != rel_b(b.file))
             if result is not None:
                 out.append(result)
     return ProjectDiff(tuple(out))
+
+
+def diff_sides(before: Side, after: Side) -> ProjectDiff:
+    """:func:`diff_projects` of two sides read by :mod:`flowctl.diff.sources`.  The flows of
+    a file that cannot be read on the other side are left out: a file broken in the working
+    tree does not mean its flows were removed."""
+    broken_after = {after.relative(file) for file in after.unreadable}
+    broken_before = {before.relative(file) for file in before.unreadable}
+    return diff_projects(
+        [flow for flow in before.flows if before.relative(flow.file) not in broken_after],
+        [flow for flow in after.flows if after.relative(flow.file) not in broken_before],
+        relative=(before.relative, after.relative))
+
+
+def _same(file: str) -> str:
+    return file
 
 
 def _duplicate_ids(flows: list[Flow]) -> set[str]:
@@ -152,10 +173,11 @@ def _duplicate_ids(flows: list[Flow]) -> set[str]:
     return twice
 
 
-def _keyed(flows: list[Flow], shared: set[str]) -> dict[tuple[str, str], Flow]:
+def _keyed(flows: list[Flow], shared: set[str],
+           relative: Callable[[str], str]) -> dict[tuple[str, str], Flow]:
     out: dict[tuple[str, str], Flow] = {}
     for flow in flows:
-        key = (flow.id or f"<{flow.file}>", flow.file if flow.id in shared or not flow.id else "")
+        key = (flow.id, relative(flow.file) if flow.id in shared else "")
         out.setdefault(key, flow)  # the same id twice in one file: the first wins
     return out
 
@@ -334,8 +356,11 @@ def _block_diffs(a: Flow, b: Flow, rename: Mapping[str, str]) -> list[BlockDiff]
         if old is None:
             out.append((index, BlockDiff(new.id, new.type, "added", after_span=new.span)))
             continue
-        rep_a, spans_a = block_plain(old, rename)
-        rep_b, spans_b = block_plain(new)
+        retyped = old.type != new.type  # then compare what was written, not the defaults
+        rep_a, spans_a = block_plain(old, rename, skip_defaults=retyped)
+        rep_b, spans_b = block_plain(new, skip_defaults=retyped)
+        if retyped:
+            rep_a, rep_b = _as_written(rep_a, spans_a), _as_written(rep_b, spans_b)
         changes = _field_changes(diff_values("", rep_a, rep_b), spans_a, spans_b, old.span, new.span)
         renamed = old.id if old.id != new.id else None
         move = moves.get(new.id)
@@ -359,6 +384,11 @@ def _block_diffs(a: Flow, b: Flow, rename: Mapping[str, str]) -> list[BlockDiff]
     return [diff for _, diff in out]
 
 
+def _as_written(plain: dict[str, Any], spans: Mapping[str, SourceSpan]) -> dict[str, Any]:
+    """Only the keys the author wrote (and ``type``): no values derived from others."""
+    return {key: value for key, value in plain.items() if key == "type" or key in spans}
+
+
 def _edge_changes(a: Flow, b: Flow, rename: Mapping[str, str]) -> tuple[
         tuple[EdgeChange, ...], tuple[EdgeChange, ...]]:
     def mapped(edge: Edge) -> Edge:
@@ -367,16 +397,25 @@ def _edge_changes(a: Flow, b: Flow, rename: Mapping[str, str]) -> tuple[
 
     old = {edge.key: edge for edge in map(mapped, edges(a))}
     new = {edge.key: edge for edge in edges(b)}
-    added = tuple(_edge_change(edge) for key, edge in new.items() if key not in old)
-    removed = tuple(_edge_change(edge) for key, edge in old.items() if key not in new)
+    gone = [edge for key, edge in old.items() if key not in new]
+    came = [edge for key, edge in new.items() if key not in old]
+    # a choice relabelled (same block, same target) is a field change of the block, not an
+    # edge removed and another added: the edge key carries the label only to tell choices apart
+    relabelled = {(e.source, e.target) for e in gone if e.kind == "choice"} & {
+        (e.source, e.target) for e in came if e.kind == "choice"}
+    added = tuple(_edge_change(e) for e in came
+                  if e.kind != "choice" or (e.source, e.target) not in relabelled)
+    removed = tuple(_edge_change(e) for e in gone
+                    if e.kind != "choice" or (e.source, e.target) not in relabelled)
     return added, removed
 
 
-def _flow_fields(a: Flow, b: Flow, rename: Mapping[str, str]) -> tuple[FieldChange, ...]:
+def _flow_fields(a: Flow, b: Flow, rename: Mapping[str, str], moved: bool,
+                 ) -> tuple[FieldChange, ...]:
     entry_a = rename.get(a.entry.id, a.entry.id) if a.entry else None
     entry_b = b.entry.id if b.entry else None
     changes: list[FieldChange] = []
-    if a.file != b.file:
+    if moved:
         changes.append(FieldChange("file", a.file, b.file, a.span, b.span))
     for name in ("title", "description"):
         if getattr(a, name) != getattr(b, name):
@@ -388,8 +427,9 @@ def _flow_fields(a: Flow, b: Flow, rename: Mapping[str, str]) -> tuple[FieldChan
     return tuple(changes)
 
 
-def diff_flows(a: Flow, b: Flow) -> FlowDiff | None:
-    """The difference of two versions of one flow, or None when they mean the same."""
+def diff_flows(a: Flow, b: Flow, *, moved: bool | None = None) -> FlowDiff | None:
+    """The difference of two versions of one flow, or None when they mean the same.
+    ``moved``: whether the file moved (default: whether the file names differ)."""
     rename = find_renames(a, b)
     start_a, spans_a = start_plain(a.start)
     start_b, spans_b = start_plain(b.start)
@@ -397,7 +437,7 @@ def diff_flows(a: Flow, b: Flow) -> FlowDiff | None:
                            a.start.span if a.start else a.span, b.start.span if b.start else b.span)
     blocks = _block_diffs(a, b, rename)
     added, removed = _edge_changes(a, b, rename)
-    fields = _flow_fields(a, b, rename)
+    fields = _flow_fields(a, b, rename, a.file != b.file if moved is None else moved)
     if not (fields or start or blocks or added or removed):
         return None
     return FlowDiff(a.id, "changed", a.span, b.span, fields, start, tuple(blocks), added, removed)

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SUPPORT_V1, SUPPORT_V2, git, write
+from conftest import PROJECT, SUPPORT_V1, SUPPORT_V2, git, write
 from typer.testing import CliRunner
 
 from flowctl.cli.app import app
@@ -46,7 +46,7 @@ def test_text_output(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "    - tech_tips -fallthrough-> survey\n" in out
     assert "    + tech_tips -fallthrough-> billing_desk\n" in out
     assert out.endswith("2 flows changed, 1 flow added, 1 flow removed; blocks: 1 added, "
-                        "1 removed, 4 changed; edges: 5 added, 4 removed\n")
+                        "1 removed, 4 changed; edges: 4 added, 3 removed\n")
 
 
 def test_json_output(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,7 +71,7 @@ def test_markdown_output(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = result.stdout
     assert out.startswith("### flowctl diff: `v1` → `v2`\n")
     assert "| flow | change | blocks | edges | start condition |\n" in out
-    assert "| `support` | changed | +1 −1 ~4 | +5 −4 | 2 changes |\n" in out
+    assert "| `support` | changed | +1 −1 ~4 | +4 −3 | 2 changes |\n" in out
     assert "| `feedback` | added | +2 | +3 | – |\n" in out
     assert "| `legacy` | removed | −1 | −1 | – |\n" in out
     assert out.count("<details>") == 4 and out.count("</details>") == 4
@@ -115,13 +115,35 @@ def test_two_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = json.loads(result.stdout)
     assert (data["base"], data["head"]) == ("old/support.flow.yaml", "new/support.flow.yaml")
     (flow,) = data["flows"]
-    assert flow["fields"][0] == {
-        "field": "file", "before": "old/support.flow.yaml", "after": "new/support.flow.yaml",
-        "before_span": {"file": "old/support.flow.yaml", "line": 1, "column": 1},
-        "after_span": {"file": "new/support.flow.yaml", "line": 1, "column": 1}}
+    # the same name below each root: not a move
+    assert "file" not in [field["field"] for field in flow["fields"]]
+    assert flow["before"]["file"] == "old/support.flow.yaml"
     assert [b["id"] for b in flow["blocks"] if b["renamed_from"]] == ["billing_desk"]
     folders = run(["old", "new", "--exit-code"], tmp_path, monkeypatch)  # folders work too
     assert folders.exit_code == 1
+
+
+def test_two_identical_files_are_no_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"old/support.flow.yaml": SUPPORT_V1, "new/support.flow.yaml": SUPPORT_V1})
+    for args in (["old/support.flow.yaml", "new/support.flow.yaml"], ["old", "new"]):
+        result = run([*args, "--exit-code"], tmp_path, monkeypatch)
+        assert result.exit_code == 0, result.output
+        assert "no changes" in result.stdout.lower()
+
+
+def test_a_file_moved_between_folders_is_reported(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"old/support.flow.yaml": SUPPORT_V1, "new/help/support.flow.yaml": SUPPORT_V1})
+    data = json.loads(run(["old", "new", "--format", "json"], tmp_path, monkeypatch).stdout)
+    assert [(f["field"], f["before"], f["after"]) for f in data["flows"][0]["fields"]] == [
+        ("file", "old/support.flow.yaml", "new/help/support.flow.yaml")]
+
+
+def test_a_missing_second_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"a.flow.yaml": SUPPORT_V1})
+    result = run(["a.flow.yaml", "missing.flow.yaml"], tmp_path, monkeypatch)
+    assert result.exit_code == 2
+    assert "no such file or directory: missing.flow.yaml" in result.output
 
 
 def test_not_a_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -148,13 +170,70 @@ def test_missing_git(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "git is not installed" in result.stderr
 
 
-def test_unreadable_file_at_revision_is_a_note(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write(repo, {"flows/broken.flow.yaml": "flow: [unclosed\n"})
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "broken")
-    result = run(["v2", "HEAD"], repo, monkeypatch)
-    assert result.exit_code == 0
-    assert "note: flows/broken.flow.yaml (HEAD): skipped, cannot be read" in result.stderr
+def test_unreadable_file_is_an_error_not_a_removed_flow(repo: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    (repo / "flows" / "support.flow.yaml").write_text("flow: support\n  title: [x\n",
+                                                      encoding="utf-8")
+    result = run(["--exit-code"], repo, monkeypatch)
+    assert result.exit_code == 2
+    assert "flows/support.flow.yaml:2:" in result.stderr and "(in working tree)" in result.stderr
+    assert "flow support" not in result.stdout  # neither removed nor changed
+    assert "some flow files could not be read" in result.stderr
+
+
+def test_a_yaml_file_without_a_flow_id_is_an_error(repo: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    write(repo, {"flows/x.flow.yaml": "foo: bar\n"})
+    result = run([], repo, monkeypatch)
+    assert result.exit_code == 2
+    assert "flows/x.flow.yaml:1:1: error: holds no flow" in result.stderr
+    assert "+ flow " not in result.stdout
+
+
+def test_ignored_files_are_not_part_of_the_working_tree(repo: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    write(repo, {".gitignore": "build/\n", "flows/build/copy.flow.yaml": SUPPORT_V1})
+    git(repo, "add", ".gitignore")
+    git(repo, "commit", "-q", "-m", "ignore build")
+    result = run(["--exit-code"], repo, monkeypatch)
+    assert result.exit_code == 0, result.output
+
+
+def test_one_path_is_that_path_at_head_against_the_working_tree(
+        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = repo / "flows" / "support.flow.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("priority: 10", "priority: 11"),
+                    encoding="utf-8")
+    result = run(["flows/support.flow.yaml"], repo, monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert "~ priority: 10 -> 11" in result.stdout
+    assert "flows changed" not in result.stdout  # only that file: one flow
+
+
+def test_empty_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    git(tmp_path, "init", "-q")
+    write(tmp_path, {"flowctl.yaml": PROJECT, "flows/support.flow.yaml": SUPPORT_V1})
+    result = run(["--exit-code"], tmp_path, monkeypatch)
+    assert result.exit_code == 1, result.output
+    assert "flowctl diff (no commits yet) -> working tree" in result.stdout
+    assert "+ flow support" in result.stdout
+
+
+@pytest.mark.parametrize("target", ["missing/dir/report.md", "."])
+def test_output_that_cannot_be_written(repo: Path, monkeypatch: pytest.MonkeyPatch,
+                                       target: str) -> None:
+    result = run(["-o", target], repo, monkeypatch)
+    assert result.exit_code == 2
+    assert f"cannot write {target}" in result.output
+
+
+def test_render_into_a_file_is_refused_before_reporting(repo: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    write(repo, {"taken": "x"})
+    result = run(["v1", "v2", "--render", "taken"], repo, monkeypatch)
+    assert result.exit_code == 2
+    assert "--render taken: is a file, not a folder" in result.output
+    assert "flowctl diff v1 -> v2" not in result.stdout
 
 
 def test_render(repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -213,6 +292,21 @@ def test_a_file_with_schema_errors_is_diffed_with_a_note(tmp_path: Path,
         "flow: x\nblocks:\n  - id: a\n    type: message\n    text: hi\n", encoding="utf-8")
     result = run(["old.flow.yaml", "new.flow.yaml"], tmp_path, monkeypatch)
     assert result.exit_code == 0, result.output
-    assert ("note: old.flow.yaml: 1 error(s), what could not be read is left out of the diff; "
-            "first: 4:11: type: 'mesage' is not a block type") in result.output
+    assert ("old.flow.yaml:4:11: warning: type: 'mesage' is not a block type in block 'a'; "
+            "what could not be read is left out of the diff (in old.flow.yaml)") in result.output
     assert "+ a (message)" in result.output
+
+
+def test_markdown_fits_in_a_pull_request_comment(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    def big(word: str) -> str:
+        blocks = "".join(f"  - {{id: m{i}, type: message, text: '{word} {i} {'x' * 80}'}}\n"
+                         for i in range(400))
+        return f"flow: big\nblocks:\n{blocks}  - {{id: done, type: end}}\n"
+
+    write(tmp_path, {"old/big.flow.yaml": big("hello"), "new/big.flow.yaml": big("Hello"),
+                     "old/small.flow.yaml": SUPPORT_V1, "new/small.flow.yaml": SUPPORT_V2})
+    out = run(["old", "new", "--format", "markdown"], tmp_path, monkeypatch).stdout
+    assert len(out) <= 65_536
+    assert "| `big` | changed | ~400 | – | – |" in out
+    assert "Details of 1 more flow left out" in out or "Details of 2 more flows left out" in out
