@@ -15,21 +15,12 @@ Public API (used by ``flowctl render`` and ``flowctl diff``)::
 from __future__ import annotations
 
 from flowctl.errors import ConfigError
-from flowctl.render.diagram import (
-    START_ID,
-    Diagram,
-    DiagramEdge,
-    Node,
-    apply_coverage,
-    apply_edge_metrics,
-    apply_lint,
-    flow_diagram,
-    highlight,
-    project_diagram,
-)
+from flowctl.render.build import flow_diagram, project_diagram
+from flowctl.render.diagram import START_ID, Diagram, DiagramEdge, Node
 from flowctl.render.dot import to_dot
 from flowctl.render.graphviz import BINARY_FORMATS, find_dot, run_dot
 from flowctl.render.mermaid import to_mermaid
+from flowctl.render.overlays import apply_coverage, apply_edge_metrics, apply_lint, highlight
 
 FORMATS = ("dot", "mermaid", *BINARY_FORMATS)
 SUFFIXES = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".pdf": "pdf",

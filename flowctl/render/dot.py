@@ -17,8 +17,8 @@ from flowctl.render.diagram import (
     Diagram,
     DiagramEdge,
     Node,
-    wrap,
 )
+from flowctl.render.words import wrap
 
 FONT = "Helvetica"
 EDGE_COLOUR = "#455A64"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from flowctl.render.diagram import LABEL_MAX, humanize_expr, shorten, start_lines, wrap
+from flowctl.render.words import LABEL_MAX, humanize_expr, shorten, start_lines, wrap
 
 from .helpers import flow
 
