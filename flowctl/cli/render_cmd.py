@@ -7,6 +7,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -66,14 +67,20 @@ def render(
 
 
 def _pick_format(fmt: str, output: str | None, many: bool) -> str:
+    """The format: given, or from the suffix of ``-o``; a suffix that contradicts ``--format``
+    is an error (an SVG written into ``x.png`` helps nobody)."""
     from flowctl.errors import ConfigError
     from flowctl.render import SUFFIXES
 
+    to_file = output not in (None, "-") and not many
+    suffix = Path(output or "").suffix.lower() if to_file else ""
     if fmt != "auto":
+        if suffix in SUFFIXES and SUFFIXES[suffix] != fmt:
+            raise ConfigError(f"--format {fmt} does not match the suffix of {output}",
+                              hint=f"name the file *{suffix_of(fmt)} or drop --format")
         return fmt
-    if output in (None, "-") or many:
+    if not to_file:
         return "dot"
-    suffix = Path(output).suffix.lower()
     if suffix not in SUFFIXES:
         raise ConfigError(f"cannot tell the format from '{output}'",
                           hint="use a suffix .dot, .gv, .svg, .png, .pdf, .mmd or .mermaid, "
@@ -81,20 +88,59 @@ def _pick_format(fmt: str, output: str | None, many: bool) -> str:
     return SUFFIXES[suffix]
 
 
+def suffix_of(fmt: str) -> str:
+    from flowctl.render import EXTENSIONS
+
+    return EXTENSIONS[fmt]
+
+
+def _read_coverage(path: Path) -> Any:
+    from flowctl.errors import ConfigError
+    from flowctl.render import read_coverage
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"coverage file not found: {path}",
+                          hint="write one with `flowctl simulate --coverage-file FILE`") from None
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"cannot read coverage file {path}: {error}") from None
+    return read_coverage(data, str(path))
+
+
+def _flows(project: Any, target: Path | None, flow_id: str | None, paths: list[Path]) -> list[Any]:
+    """The flows asked for: one by id, or those of the files ``paths`` (the files of the
+    targets given)."""
+    from flowctl.errors import ConfigError
+    from flowctl.loader.project import display_path
+
+    if flow_id is not None:
+        flow = project.flow(flow_id)
+        if flow is None:
+            ids = sorted({f.id for f in project.flows if f.id})
+            known = ", ".join(ids[:12]) + (f" and {len(ids) - 12} more" if len(ids) > 12 else "")
+            raise ConfigError(f"unknown flow '{flow_id}'",
+                              hint=f"flows of this project: {known or 'none'}")
+        return [flow]
+    wanted = {display_path(p) for p in paths}
+    flows = [f for f in project.flows if display_path(Path(f.file)) in wanted or f.file in wanted]
+    if not flows:
+        _refuse_broken(project, wanted)
+        raise ConfigError("no flow to render" + (f" in {target}" if target else ""),
+                          hint="give a *.flow.yaml file, a folder of flows or a flow id")
+    _refuse_broken(project, {flow.file for flow in flows})
+    return flows
+
+
 def _run(target: Path | None, output: str | None, fmt: str, coverage: Path | None,
          lint: bool, project_map: bool) -> None:
     from flowctl.errors import ConfigError
-    from flowctl.loader.project import display_path, load_project
-    from flowctl.model.problem import Severity
-    from flowctl.render import (
-        EXTENSIONS,
-        apply_coverage,
-        apply_lint,
-        flow_diagram,
-        project_diagram,
-        render,
-    )
+    from flowctl.loader.project import load_project
+    from flowctl.render import apply_coverage, apply_lint, flow_diagram, project_diagram
 
+    if project_map and (lint or coverage is not None):
+        raise ConfigError("--lint and --coverage draw on flows, not on the project map",
+                          hint="render one flow (or a folder) with them, without --project")
     flow_id: str | None = None
     paths: list[Path] = []
     if target is not None:
@@ -104,63 +150,48 @@ def _run(target: Path | None, output: str | None, fmt: str, coverage: Path | Non
             raise ConfigError(f"no such file or directory: {target}")
         else:
             flow_id = str(target)
-    coverage_data = None
-    if coverage is not None:
-        try:
-            coverage_data = json.loads(coverage.read_text(encoding="utf-8"))
-        except FileNotFoundError as error:
-            raise ConfigError(f"coverage file not found: {coverage}",
-                              hint="write one with `flowctl simulate --coverage-file FILE`") from error
-        except (OSError, ValueError) as error:
-            raise ConfigError(f"cannot read coverage file {coverage}: {error}") from error
-        if not isinstance(coverage_data, dict) or not isinstance(coverage_data.get("flows"), dict):
-            raise ConfigError(f"{coverage} is not a flowctl coverage file (no 'flows' mapping)")
-
+    counts = _read_coverage(coverage) if coverage is not None else None
     project, requested = load_project(paths)
-    wanted = {display_path(p) for p in requested}
     if project_map:
-        flows = []
-        diagrams = [("project", project_diagram(project))]
-    else:
-        if flow_id is not None:
-            flow = project.flow(flow_id)
-            if flow is None:
-                ids = sorted({f.id for f in project.flows})
-                known = ", ".join(ids[:12]) + (f" and {len(ids) - 12} more" if len(ids) > 12 else "")
-                known = known or "none"
-                raise ConfigError(f"unknown flow '{flow_id}'", hint=f"flows of this project: {known}")
-            flows = [flow]
-        else:
-            flows = [f for f in project.flows if display_path(Path(f.file)) in wanted
-                     or f.file in wanted]
-        if not flows:
-            broken = [p for p in project.load_problems if p.severity == Severity.ERROR
-                      and p.span.file in wanted]
-            if broken:
-                first = broken[0]
-                raise ConfigError(f"{first.span}: {first.message}",
-                                  hint="`flowctl lint` lists every problem")
-            raise ConfigError("no flow to render" + (f" in {target}" if target else ""),
-                              hint="give a *.flow.yaml file, a folder of flows or a flow id")
-        _refuse_broken(project, {flow.file for flow in flows})
-        diagrams = [(flow.id, flow_diagram(flow)) for flow in flows]
-    if lint and not project_map:
+        _write([("project", project_diagram(project))], output, fmt, False)
+        return
+    flows = _flows(project, target, flow_id, requested)
+    diagrams = [(flow.id, flow_diagram(flow)) for flow in flows]
+    if lint:
         from flowctl.lint.runner import lint_project
 
         result = lint_project(project, sorted({f.file for f in flows}))
         for _, diagram in diagrams:
             apply_lint(diagram, result.problems)
-    if coverage_data is not None and not project_map:
+    if counts is not None:
         for name, diagram in diagrams:
-            if not apply_coverage(diagram, coverage_data, name):
+            if name in counts:
+                apply_coverage(diagram, counts[name])
+            else:
                 typer.echo(f"note: {coverage} has no coverage for flow '{name}'", err=True)
+    into_folder = output is not None and (output.endswith(("/", "\\")) or Path(output).is_dir())
+    _write(diagrams, output, fmt, len(diagrams) > 1 or into_folder)
 
-    many = len(diagrams) > 1 or (target is not None and target.is_dir() and not project_map)
-    chosen = _pick_format(fmt, output, many and output not in (None, "-"))
-    if output in (None, "-"):
-        if chosen not in ("dot", "mermaid"):
+
+def _write(diagrams: list[tuple[str, Any]], output: str | None, fmt: str, many: bool) -> None:
+    """Write each diagram: to stdout (text formats), to one file, or one file per flow into
+    the folder ``output``."""
+    from flowctl.errors import ConfigError
+    from flowctl.loader.project import display_path
+    from flowctl.render import EXTENSIONS, SUFFIXES, render
+
+    to_stdout = output in (None, "-")
+    if many and not to_stdout and Path(output or "").suffix.lower() in SUFFIXES:
+        raise ConfigError(f"{len(diagrams)} flows to draw, one file given: {output}",
+                          hint="give a folder with -o (and --format), or one flow")
+    chosen = _pick_format(fmt, output, many)
+    if to_stdout:
+        if chosen in ("png", "pdf"):
             raise ConfigError(f"{chosen} is binary: give a file with -o",
-                              hint="or print text with --format dot or --format mermaid")
+                              hint="or print text with --format dot, svg or mermaid")
+        if len(diagrams) > 1 and chosen != "dot":
+            raise ConfigError(f"{len(diagrams)} flows cannot share one {chosen} document",
+                              hint="give a folder with -o, or one flow")
         for _, diagram in diagrams:
             sys.stdout.write(render(diagram, chosen).decode("utf-8"))
         return
@@ -170,30 +201,26 @@ def _run(target: Path | None, output: str | None, fmt: str, coverage: Path | Non
         if folder.exists() and not folder.is_dir():
             raise ConfigError(f"{output} is a file: give a folder with -o to render several flows")
         folder.mkdir(parents=True, exist_ok=True)
-        for name, diagram in diagrams:
-            path = folder / f"{name}{EXTENSIONS[chosen]}"
-            path.write_bytes(render(diagram, chosen))
-            typer.echo(f"wrote {display_path(path)}", err=True)
-        return
-    path = Path(output)
-    data = render(diagrams[0][1], chosen)
-    if path.parent and not path.parent.exists():
+        targets = [(folder / f"{name}{EXTENSIONS[chosen]}", diagram) for name, diagram in diagrams]
+    else:
+        targets = [(Path(output), diagrams[0][1])]
+    for path, diagram in targets:
+        data = render(diagram, chosen)
         path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    typer.echo(f"wrote {display_path(path)}", err=True)
+        path.write_bytes(data)
+        typer.echo(f"wrote {display_path(path)}", err=True)
 
 
-def _refuse_broken(project: object, files: set[str]) -> None:
-    """A flow that did not load cleanly (schema errors: blocks left out) would be drawn wrong:
-    print its errors like `flowctl lint` does and stop with exit code 2."""
+def _refuse_broken(project: Any, files: set[str]) -> None:
+    """A flow that does not load cleanly (schema errors: blocks left out) or has two blocks
+    with one id would be drawn wrong: print its errors like `flowctl lint` does, exit 2."""
     from flowctl.errors import ConfigError
-    from flowctl.lint.runner import LintResult
+    from flowctl.lint.runner import LintResult, lint_project
     from flowctl.model.problem import Severity
-    from flowctl.model.project import Project
     from flowctl.report import ReportOptions, get_reporter
 
-    assert isinstance(project, Project)
-    errors = [p for p in project.load_problems if p.severity >= Severity.ERROR and p.span.file in files]
+    result = lint_project(project, sorted(files), select=["S", "G001"])
+    errors = [p for p in result.problems if p.severity >= Severity.ERROR and p.span.file in files]
     if not errors:
         return
     colour = sys.stderr.isatty() and not os.environ.get("NO_COLOR")

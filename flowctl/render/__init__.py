@@ -4,7 +4,8 @@ Public API (used by ``flowctl render`` and ``flowctl diff``)::
 
     flow_diagram(flow) -> Diagram
     project_diagram(project) -> Diagram
-    apply_coverage(diagram, coverage_json, flow_id=None) -> bool
+    read_coverage(coverage_json) -> {flow_id: FlowCounts}
+    apply_coverage(diagram, counts)
     apply_lint(diagram, problems) -> int
     apply_edge_metrics(diagram, {edge_key: {"label": str, "weight": float}}) -> None
     highlight(diagram, nodes={id: "added"|"removed"|"changed"}, edges={key: ...}) -> None
@@ -20,7 +21,14 @@ from flowctl.render.diagram import START_ID, Diagram, DiagramEdge, Node
 from flowctl.render.dot import to_dot
 from flowctl.render.graphviz import BINARY_FORMATS, find_dot, run_dot
 from flowctl.render.mermaid import to_mermaid
-from flowctl.render.overlays import apply_coverage, apply_edge_metrics, apply_lint, highlight
+from flowctl.render.overlays import (
+    FlowCounts,
+    apply_coverage,
+    apply_edge_metrics,
+    apply_lint,
+    highlight,
+    read_coverage,
+)
 
 FORMATS = ("dot", "mermaid", *BINARY_FORMATS)
 SUFFIXES = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".pdf": "pdf",
@@ -40,7 +48,7 @@ def render(diagram: Diagram, fmt: str) -> bytes:
 
 
 __all__ = [
-    "EXTENSIONS", "FORMATS", "START_ID", "SUFFIXES", "Diagram", "DiagramEdge", "Node",
+    "EXTENSIONS", "FORMATS", "START_ID", "SUFFIXES", "Diagram", "DiagramEdge", "FlowCounts", "Node",
     "apply_coverage", "apply_edge_metrics", "apply_lint", "find_dot", "flow_diagram",
-    "highlight", "project_diagram", "render", "run_dot", "to_dot", "to_mermaid",
+    "highlight", "project_diagram", "read_coverage", "render", "run_dot", "to_dot", "to_mermaid",
 ]

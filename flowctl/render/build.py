@@ -68,7 +68,7 @@ def project_diagram(project: Project) -> Diagram:
     events: dict[str, Node] = {}
     flow_ids = {flow.id for flow in project.flows}
     missing: dict[str, Node] = {}
-    for flow in sorted(project.flows, key=lambda f: f.id):
+    for flow in sorted((f for f in project.flows if f.id), key=lambda f: f.id):  # no id: no flow
         lines = [flow.id, *wrap(flow.title, max_lines=2)]
         start = flow.start
         if start is not None:
@@ -91,7 +91,8 @@ def project_diagram(project: Project) -> Diagram:
             if isinstance(block, GotoBlock):
                 target = f"flow:{block.flow.name}"
                 if block.flow.name not in flow_ids and target not in missing:
-                    missing[target] = Node(target, "missing", [f"? {block.flow.name}", "no such flow"])
+                    missing[target] = Node(target, "missing-flow",
+                                           [f"? {block.flow.name}", "no such flow"])
                 out.append(DiagramEdge(f"flow:{flow.id}", target, "goto", f"goto ({block.id})"))
     all_nodes = [*sorted(events.values(), key=lambda n: n.id), *nodes, *missing.values()]
     return Diagram("project", "flow map", all_nodes, out,

@@ -43,6 +43,7 @@ KIND_STYLES: dict[str, KindStyle] = {
     "articles": KindStyle("articles", "#EDE7F6", "#4527A0", "note", "lean_left"),
     "goto": KindStyle("go to flow", "#E8EAF6", "#283593", "rarrow", "inv_trapezoid"),
     "missing": KindStyle("missing block", "#FFEBEE", "#C62828", "box", "rect", "dashed,filled"),
+    "missing-flow": KindStyle("missing flow", "#FFEBEE", "#C62828", "box", "rect", "dashed,filled"),
     "connector": KindStyle("continues at", "#FFFFFF", "#455A64", "larrow", "asymmetric",
                            "filled,dashed"),
     "flow": KindStyle("flow", "#E3F2FD", "#1565C0", "box", "round", "rounded,filled,bold"),

@@ -67,8 +67,8 @@ def _attrs(pairs: list[tuple[str, str]]) -> str:
 
 def node_label(node: Node) -> str:
     title, *details = node.lines or [node.id]
-    rows = [f"<b>{html(title)}</b>"]
-    rows += [html(line) for line in details]
+    rows = [f"<b>{html(title or node.id or '(no id)')}</b>"]
+    rows += [html(line) for line in details if line.strip()]
     if node.note:
         for line in wrap(node.note, 34, max_lines=3):
             rows.append(f'<font point-size="9" color="#546E7A"><i>{html(line)}</i></font>')
@@ -171,7 +171,7 @@ def legend_items(diagram: Diagram) -> list[tuple[str, str, str]]:
 def graph_label(diagram: Diagram, legend: bool) -> str:
     """The title, and under it the legend as a table a few items wide (so that it never
     stretches a rank of the flow itself)."""
-    title = f'<font point-size="16">{html(diagram.title)}</font>'
+    title = f'<font point-size="16">{html(diagram.title or diagram.id or "(untitled)")}</font>'
     items = legend_items(diagram) if legend and diagram.legend else []
     dashed = legend and diagram.dashed_legend
     if not items and not dashed:

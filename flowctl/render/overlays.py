@@ -10,38 +10,64 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from flowctl.errors import ConfigError
 from flowctl.model.problem import Problem, Severity
 from flowctl.render.diagram import START_ID, Diagram
 
 
-def apply_coverage(diagram: Diagram, coverage_json: Mapping[str, Any], flow_id: str | None = None) -> bool:
-    """Mark edges by the coverage JSON of ``flowctl simulate`` (``Coverage.to_json()``).
+@dataclass(frozen=True)
+class FlowCounts:
+    """How often a flow's edges (by ``Edge.key``) and blocks ran, from a coverage file."""
 
-    Covered edges stay solid (or dashed for error exits) and show the count; edges never
-    taken, and blocks never entered, get the ``uncovered`` class (red, bold).  Returns False,
-    changing nothing, when the coverage has no data for the flow.
-    """
-    flows = coverage_json.get("flows") if isinstance(coverage_json, Mapping) else None
-    data = flows.get(flow_id or diagram.id) if isinstance(flows, Mapping) else None
-    if not isinstance(data, Mapping):
-        return False
-    counts = data.get("edges") or {}
-    blocks = data.get("blocks") or {}
+    edges: Mapping[str, int]
+    blocks: Mapping[str, int]
+
+
+def read_coverage(data: Any, source: str = "the coverage file") -> dict[str, FlowCounts]:
+    """The per-flow counts of ``flowctl simulate --coverage-file`` JSON; anything else is a
+    :class:`ConfigError` that says what is wrong where."""
+    flows = data.get("flows") if isinstance(data, Mapping) else None
+    if not isinstance(flows, Mapping):
+        raise ConfigError(f"{source} is not a flowctl coverage file (no 'flows' mapping)",
+                          hint="write one with `flowctl simulate --coverage-file FILE`")
+    out: dict[str, FlowCounts] = {}
+    for flow_id, entry in flows.items():
+        if not isinstance(entry, Mapping):
+            raise ConfigError(f"{source}: flows.{flow_id} is not a mapping")
+        counts = []
+        for part in ("edges", "blocks"):
+            table = entry.get(part, {})
+            if not isinstance(table, Mapping):
+                raise ConfigError(f"{source}: flows.{flow_id}.{part} is not a mapping",
+                                  hint="edges and blocks map names to whole numbers ≥ 0")
+            bad = next((key for key, n in table.items()
+                        if isinstance(n, bool) or not isinstance(n, int) or n < 0), None)
+            if bad is not None:
+                raise ConfigError(f"{source}: flows.{flow_id}.{part}.{bad} is not a count",
+                                  hint="edges and blocks map names to whole numbers ≥ 0")
+            counts.append(dict(table))
+        out[str(flow_id)] = FlowCounts(counts[0], counts[1])
+    return out
+
+
+def apply_coverage(diagram: Diagram, counts: FlowCounts) -> None:
+    """Mark the diagram by how often things ran: covered edges keep their style and show the
+    count; edges never taken, and blocks never entered, get the ``uncovered`` class (red)."""
     for edge in diagram.edges:
-        if edge.key is None or edge.key not in counts:
+        if edge.key is None or edge.key not in counts.edges:
             continue
-        count = int(counts[edge.key] or 0)
+        count = counts.edges[edge.key]
         if count:
             edge.classes.add("covered")
             edge.suffix = f"×{count}"
         else:
             edge.classes.add("uncovered")
     for node in diagram.nodes:
-        if node.block_id is not None and node.block_id in blocks and not blocks[node.block_id]:
+        if node.block_id is not None and counts.blocks.get(node.block_id, 1) == 0:
             node.classes.add("uncovered")
-    return True
 
 
 def apply_lint(diagram: Diagram, problems: Iterable[Problem]) -> int:

@@ -68,6 +68,8 @@ def shorten(text: str, limit: int = LABEL_MAX) -> str:
     space = cut.rfind(" ")
     if space > limit // 2:
         cut = cut[:space]
+    if cut.count("(") > cut.count(")") and cut.rfind("(") > limit // 3:
+        cut = cut[: cut.rfind("(")]  # never end inside parentheses: "not (within…"
     return cut.rstrip(" ,.;:-") + "…"
 
 
@@ -233,7 +235,11 @@ def block_lines(block: Block) -> list[str]:
     if isinstance(block, EndBlock):
         return [f"outcome: {block.outcome}"]
     if isinstance(block, SetBlock):
-        return wrap(", ".join(name.name for name, _ in block.values), max_lines=2)
+        lines = [shorten(f"{name.name} = {_value_text(value)}", LINE_WIDTH + 6)
+                 for name, value in block.values[:3]]
+        if len(block.values) > 3:
+            lines.append(f"… and {len(block.values) - 3} more")
+        return lines
     if isinstance(block, ArticlesBlock):
         lines = wrap(f"search “{template_text(block.query)}”", max_lines=2) if block.query else []
         if block.collection is not None:
@@ -242,6 +248,14 @@ def block_lines(block: Block) -> list[str]:
     if isinstance(block, GotoBlock):
         return [f"go to flow {block.flow.name}"]
     return []
+
+
+def _value_text(value: Any) -> str:
+    """A value of a ``set`` block as written: a template's source, a literal as YAML shows it."""
+    if hasattr(value, "source"):
+        return str(value.source)
+    inner = getattr(value, "value", value)
+    return "null" if inner is None else str(inner).lower() if isinstance(inner, bool) else str(inner)
 
 
 def edge_label(edge: Edge, block: Block | None) -> str:
@@ -255,6 +269,8 @@ def edge_label(edge: Edge, block: Block | None) -> str:
         return shorten(edge.label)
     if edge.kind == "on_timeout" and isinstance(block, QuestionBlock | FormBlock) and block.timeout:
         return f"no reply in {block.timeout:g}s"
+    if edge.kind == "fallthrough" and isinstance(block, BranchBlock):
+        return EXIT_WORDS["default"]  # no case matched and no `default`: the next block
     if edge.kind == "next" and isinstance(block, QuestionBlock) and block.choices:
         return "other answer" if block.allow_other else "other choices"
     return EXIT_WORDS.get(edge.kind, "")

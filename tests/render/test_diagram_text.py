@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from flowctl.render.words import LABEL_MAX, humanize_expr, shorten, start_lines, wrap
+from flowctl.render import flow_diagram
+from flowctl.render.words import (
+    LABEL_MAX,
+    LINE_WIDTH,
+    block_lines,
+    humanize_expr,
+    shorten,
+    start_lines,
+    wrap,
+)
 
 from .helpers import flow
 
@@ -114,3 +123,48 @@ def test_wrap() -> None:
 ])
 def test_agent_availability_in_plain_words(source: str, words: str) -> None:
     assert humanize_expr(source) == words
+
+
+SETS = """\
+flow: s
+blocks:
+  - id: few
+    type: set
+    values:
+      plan: pro
+      seats: 5
+  - id: many
+    type: set
+    values:
+      greeting: "Hello {{ visitor.name }}"
+      vip: true
+      referrer: null
+      seats: 12
+      plan: enterprise
+  - id: long
+    type: set
+    values:
+      note_for_sales: a very long value that does not fit on one line of the node at all
+  - id: bye
+    type: end
+"""
+
+
+@pytest.mark.parametrize(("block_id", "lines"), [
+    ("few", ["plan = pro", "seats = 5"]),
+    ("many", ["greeting = Hello {{ visitor.name }}", "vip = true", "referrer = null", "… and 2 more"]),
+    ("long", ["note_for_sales = a very long value…"]),
+])
+def test_set_block_shows_name_equals_value(tmp_path: Path, block_id: str, lines: list[str]) -> None:
+    (tmp_path / "flowctl.yaml").write_text("project: t\ntimezone: Europe/Berlin\n", encoding="utf-8")
+    (tmp_path / "s.flow.yaml").write_text(SETS, encoding="utf-8")
+    block = flow("s", tmp_path).by_id[block_id]
+    assert block_lines(block) == lines
+    assert all(len(line) <= LINE_WIDTH + 6 for line in lines)
+
+
+def test_agent_availability_on_a_drawn_branch() -> None:
+    diagram = flow_diagram(flow("lead-qualification", Path(__file__).resolve().parents[2] / "flows"))
+    labels = {edge.label for edge in diagram.edges if edge.source == "sales_live"}
+    assert "agents online in sales > 0" in labels
+    assert not any("agents." in label or "departments" in label for label in labels)

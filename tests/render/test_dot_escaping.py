@@ -11,7 +11,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from flowctl.render import flow_diagram, run_dot, to_dot
+from flowctl.render import Diagram, Node, flow_diagram, run_dot, to_dot
+from flowctl.render.diagram import legend_for
 
 from .helpers import SVG_NS, dot_edges, dot_nodes, flow, html_text, needs_dot, parse_dot, svg_titles
 
@@ -145,3 +146,47 @@ def test_control_characters_in_text_do_not_break_graphviz(tmp_path) -> None:
     text = svg_text(svg, "node", "tell")
     assert "bell" in text and "end" in text
     assert not any(ord(char) < 32 for char in text)
+
+
+EMPTY_TAGS = re.compile(r"<(b|i|font)\b[^>]*></\1>")  # Graphviz rejects an empty <b></b>
+
+
+def _empty_texts() -> Diagram:
+    nodes = [Node("blank", "message", ["", "", "  ", "detail"], note=""),
+             Node("bare", "set", []), Node("", "end", [""])]
+    return Diagram("", "", nodes, [], legend_for(n.kind for n in nodes))
+
+
+def test_empty_texts_make_no_empty_elements() -> None:
+    text = to_dot(_empty_texts())
+    assert not EMPTY_TAGS.search(text), text
+    labels = {name: html_text(attrs["label"]) for name, attrs in dot_nodes(parse_dot(text)).items()}
+    assert labels["blank"] == "blank\ndetail"  # an empty title falls back to the id
+    assert labels["bare"] == "bare"
+    assert labels[""].strip()  # no id, no text: still something to draw
+
+
+@needs_dot
+@pytest.mark.parametrize("legend", [True, False])
+def test_graphviz_accepts_empty_texts(legend: bool) -> None:
+    svg = run_dot(to_dot(_empty_texts(), legend=legend), "svg")
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG_NS}svg"
+    titles = [group.find(f"{SVG_NS}title").text or "" for group in root.iter(f"{SVG_NS}g")
+              if group.get("class") == "node"]
+    assert sorted(titles) == ["", "bare", "blank"]
+
+
+@needs_dot
+def test_flow_with_an_empty_title_and_empty_texts(tmp_path) -> None:
+    (tmp_path / "flowctl.yaml").write_text("project: t\ntimezone: Europe/Berlin\n", encoding="utf-8")
+    (tmp_path / "blank.flow.yaml").write_text(
+        'flow: blank\ntitle: ""\nblocks:\n  - id: say\n    type: message\n    text: ""\n'
+        '    note: ""\n  - id: keep\n    type: set\n    values: {comment: ""}\n'
+        "  - id: done\n    type: end\n", encoding="utf-8")
+    diagram = flow_diagram(flow("blank", tmp_path))
+    text = to_dot(diagram)
+    assert not EMPTY_TAGS.search(text), text
+    svg = run_dot(text, "svg")
+    assert {"say", "keep", "done"} <= svg_titles(svg)
+    assert "blank" in {t.text for t in ET.fromstring(svg).iter(f"{SVG_NS}text")}  # the title

@@ -208,3 +208,21 @@ def test_example_flows_are_deterministic_and_parse(path) -> None:
     assert len(texts) == 1
     nodes = dot_nodes(parse_dot(texts.pop()))
     assert {b.id for b in flow(flow_id, FLOWS).blocks} <= set(nodes)
+
+
+def test_branch_without_default_says_otherwise() -> None:
+    """A branch with no `default` goes on to the next block when no case matches."""
+    diagram = flow_diagram(flow("defects"))
+    edges = {(e.source, e.kind): e for e in diagram.edges if e.source == "route"}
+    assert set(edges) == {("route", "case"), ("route", "fallthrough")}
+    fall = edges[("route", "fallthrough")]
+    assert (fall.target, fall.label, fall.style) == ("to_support", "otherwise", "solid")
+    drawn = {attrs["tooltip"]: attrs for _, _, attrs in dot_edges(parse_dot(to_dot(diagram)))
+             if "tooltip" in attrs}
+    assert drawn[fall.key]["label"] == "otherwise"
+
+
+def test_only_a_branch_labels_its_fall_through(edges_by_key) -> None:
+    """Other blocks simply go on to the next one: that arrow needs no words."""
+    for key in ("greet -fallthrough-> ask_topic", "lookup_account -fallthrough-> route"):
+        assert "label" not in edges_by_key[key][2]

@@ -16,6 +16,7 @@ from flowctl.model.graph import edges as graph_edges
 from flowctl.render import (
     START_ID,
     Diagram,
+    FlowCounts,
     Node,
     apply_coverage,
     apply_edge_metrics,
@@ -34,7 +35,7 @@ BRACKETS = {
     "question": ("[[", "]]"), "form": ("[/", "/]"), "articles": ("[\\", "\\]"),
     "ai": ("{{", "}}"), "data_update": ("[(", ")]"), "data_request": ("[(", ")]"),
     "branch": ("{", "}"), "tag": (">", "]"), "escalate": ("[/", "\\]"), "goto": ("[\\", "/]"),
-    "set": ("[", "]"), "missing": ("[", "]"), "connector": (">", "]"),
+    "set": ("[", "]"), "missing": ("[", "]"), "missing-flow": ("[", "]"), "connector": (">", "]"),
 }
 ID = r"n_[A-Za-z0-9_]+"
 NODE_LINE = re.compile(rf'    ({ID})(\(\[|\[\[|\[\(|\[/|\[\\|\{{\{{|\(|\{{|>|\[)"([^"]*)"(\S+)')
@@ -178,7 +179,7 @@ def test_coverage_overlay_in_mermaid() -> None:
     structure = flow("structure")
     diagram = flow_diagram(structure)
     counts = {e.key: (0 if e.kind in ("on_error", "on_timeout") else 4) for e in graph_edges(structure)}
-    apply_coverage(diagram, {"flows": {"structure": {"edges": counts, "blocks": {"sorry": 0}}}})
+    apply_coverage(diagram, FlowCounts(counts, {"sorry": 0}))
     lines = body(to_mermaid(diagram))
     red = [i for i, e in enumerate(diagram.edges) if "uncovered" in e.classes]
     assert len(red) == 2

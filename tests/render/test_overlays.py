@@ -6,15 +6,18 @@ import dataclasses
 
 import pytest
 
+from flowctl.errors import ConfigError
 from flowctl.lint.runner import lint_project
 from flowctl.model.graph import edges as graph_edges
 from flowctl.render import (
     START_ID,
+    FlowCounts,
     apply_coverage,
     apply_edge_metrics,
     apply_lint,
     flow_diagram,
     highlight,
+    read_coverage,
     to_dot,
 )
 from flowctl.render.diagram import KIND_STYLES, OVERLAY_COLOURS
@@ -32,6 +35,7 @@ def drawn(diagram):
 
 
 def coverage_for(flow_id: str, counts: dict[str, int], blocks: dict[str, int]) -> dict:
+    """The JSON of ``flowctl simulate --coverage-file`` for one flow."""
     return {"version": 1, "flows": {flow_id: {"edges": counts, "blocks": blocks}}}
 
 
@@ -49,9 +53,62 @@ def half_covered(structure):
     return coverage_for("structure", counts, blocks)
 
 
-def test_coverage_marks_uncovered_edges_red_and_bold(structure, half_covered) -> None:
+@pytest.fixture
+def half_counts(half_covered) -> FlowCounts:
+    return read_coverage(half_covered, "c.json")["structure"]
+
+
+def test_read_coverage_gives_counts_per_flow(half_covered) -> None:
+    data = {"version": 1, "flows": {**half_covered["flows"],
+                                    "other": {"edges": {}, "blocks": {"x": 0},
+                                              "covered_edges": 0, "total_edges": 0}}}
+    counts = read_coverage(data, "c.json")
+    assert set(counts) == {"structure", "other"}
+    assert counts["structure"] == FlowCounts(half_covered["flows"]["structure"]["edges"],
+                                             half_covered["flows"]["structure"]["blocks"])
+    assert counts["other"] == FlowCounts({}, {"x": 0})  # the summary numbers are not counts
+
+
+def test_read_coverage_without_edges_or_blocks() -> None:
+    assert read_coverage({"flows": {"f": {}}}, "c.json") == {"f": FlowCounts({}, {})}
+    assert read_coverage({"flows": {}}, "c.json") == {}
+
+
+@pytest.mark.parametrize("data", [[1, 2], {"version": 1}, {"flows": []}, {"flows": 3}, 42, None],
+                         ids=["list", "no-flows", "flows-list", "flows-number", "number", "null"])
+def test_read_coverage_refuses_what_is_not_coverage(data) -> None:
+    with pytest.raises(ConfigError) as caught:
+        read_coverage(data, "c.json")
+    assert caught.value.message == "c.json is not a flowctl coverage file (no 'flows' mapping)"
+
+
+@pytest.mark.parametrize(("entry", "where"), [
+    ({"edges": {"a -next-> b": "3"}}, "flows.booking.edges.a -next-> b is not a count"),
+    ({"edges": {"a -next-> b": -1}}, "flows.booking.edges.a -next-> b is not a count"),
+    ({"edges": {"a -next-> b": True}}, "flows.booking.edges.a -next-> b is not a count"),
+    ({"edges": {"a -next-> b": 1.5}}, "flows.booking.edges.a -next-> b is not a count"),
+    ({"edges": {"a -next-> b": None}}, "flows.booking.edges.a -next-> b is not a count"),
+    ({"edges": {"ok": 1}, "blocks": {"greet": "x"}}, "flows.booking.blocks.greet is not a count"),
+    ({"edges": ["a -next-> b"]}, "flows.booking.edges "),
+    ({"blocks": "greet"}, "flows.booking.blocks "),
+], ids=["string", "negative", "bool", "float", "null", "block", "edges-list", "blocks-string"])
+def test_read_coverage_names_the_bad_path(entry: dict, where: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        read_coverage({"version": 1, "flows": {"booking": entry}}, "c.json")
+    assert caught.value.message.startswith(f"c.json: {where}")
+    assert caught.value.hint == "edges and blocks map names to whole numbers ≥ 0"
+
+
+@pytest.mark.parametrize("entry", [[], "booking", 3, None])
+def test_read_coverage_refuses_a_flow_entry_that_is_not_a_mapping(entry) -> None:
+    with pytest.raises(ConfigError) as caught:
+        read_coverage({"flows": {"booking": entry}}, "c.json")
+    assert caught.value.message == "c.json: flows.booking is not a mapping"
+
+
+def test_coverage_marks_uncovered_edges_red_and_bold(structure, half_covered, half_counts) -> None:
     diagram = flow_diagram(structure)
-    assert apply_coverage(diagram, half_covered) is True
+    assert apply_coverage(diagram, half_counts) is None
     _, edges = drawn(diagram)
     counts = half_covered["flows"]["structure"]["edges"]
     checked = 0
@@ -73,18 +130,18 @@ def test_coverage_marks_uncovered_edges_red_and_bold(structure, half_covered) ->
     assert checked == len(counts) - 1
 
 
-def test_coverage_keeps_error_exits_dashed(structure, half_covered) -> None:
+def test_coverage_keeps_error_exits_dashed(structure, half_counts) -> None:
     diagram = flow_diagram(structure)
-    apply_coverage(diagram, half_covered)
+    apply_coverage(diagram, half_counts)
     _, edges = drawn(diagram)
     for key in ("ask_email -on_invalid-> sorry", "ask_email -on_timeout-> sorry",
                 "to_sales -when_unavailable-> sorry"):
         assert edges[key]["style"] == "dashed"
 
 
-def test_coverage_marks_blocks_never_entered(structure, half_covered) -> None:
+def test_coverage_marks_blocks_never_entered(structure, half_counts) -> None:
     diagram = flow_diagram(structure)
-    apply_coverage(diagram, half_covered)
+    apply_coverage(diagram, half_counts)
     nodes, _ = drawn(diagram)
     for block_id in ("lookup_account", "route"):
         assert nodes[block_id]["class"] == "uncovered"
@@ -94,27 +151,37 @@ def test_coverage_marks_blocks_never_entered(structure, half_covered) -> None:
     assert nodes["greet"]["color"] == KIND_STYLES["message"].border
 
 
-def test_coverage_adds_a_legend_entry(structure, half_covered) -> None:
+def test_coverage_adds_a_legend_entry(structure, half_counts) -> None:
     diagram = flow_diagram(structure)
     assert "never taken" not in to_dot(diagram)
-    apply_coverage(diagram, half_covered)
+    apply_coverage(diagram, half_counts)
     assert "never taken (coverage)" in to_dot(diagram)
 
 
-def test_coverage_of_an_unknown_flow_changes_nothing(structure, half_covered) -> None:
+def test_empty_counts_change_nothing(structure) -> None:
     diagram = flow_diagram(structure)
     before = to_dot(diagram)
-    assert apply_coverage(diagram, coverage_for("other", {}, {})) is False
-    assert apply_coverage(diagram, {"flows": []}) is False
-    assert apply_coverage(diagram, {}) is False
+    apply_coverage(diagram, FlowCounts({}, {}))
     assert to_dot(diagram) == before
 
 
-def test_coverage_under_another_flow_id(structure, half_covered) -> None:
-    renamed = {"flows": {"renamed": half_covered["flows"]["structure"]}}
+def test_edges_and_blocks_not_in_the_counts_stay_unmarked(structure) -> None:
     diagram = flow_diagram(structure)
-    assert apply_coverage(diagram, renamed) is False
-    assert apply_coverage(diagram, renamed, "renamed") is True
+    apply_coverage(diagram, FlowCounts({"greet -fallthrough-> ask_topic": 0,
+                                        "no such -edge-> here": 0}, {"sorry": 0, "nowhere": 0}))
+    assert diagram.edge("greet -fallthrough-> ask_topic").classes == {"uncovered"}
+    marked = [edge.key for edge in diagram.edges if edge.classes]
+    assert marked == ["greet -fallthrough-> ask_topic"]
+    assert [node.id for node in diagram.nodes if node.classes] == ["sorry"]
+
+
+def test_coverage_under_another_flow_id(structure, half_covered) -> None:
+    """The counts are picked by flow id before they are applied: any flow's counts can be drawn
+    on a diagram whose edges have the same keys."""
+    counts = read_coverage({"flows": {"renamed": half_covered["flows"]["structure"]}}, "c.json")
+    assert "structure" not in counts
+    diagram = flow_diagram(structure)
+    apply_coverage(diagram, counts["renamed"])
     assert any("uncovered" in edge.classes for edge in diagram.edges)
 
 
@@ -211,9 +278,9 @@ def test_edge_metrics_relative_to_the_heaviest_edge(structure) -> None:
     assert float(edges["sorry -fallthrough-> bye"]["penwidth"]) == pytest.approx(2.25)
 
 
-def test_metrics_after_coverage_keep_both_suffixes(structure, half_covered) -> None:
+def test_metrics_after_coverage_keep_both_suffixes(structure, half_counts) -> None:
     diagram = flow_diagram(structure)
-    apply_coverage(diagram, half_covered)
+    apply_coverage(diagram, half_counts)
     apply_edge_metrics(diagram, {"greet -fallthrough-> ask_topic": {"label": "90%", "weight": 1}})
     assert diagram.edge("greet -fallthrough-> ask_topic").full_label == "×1 90%"
 

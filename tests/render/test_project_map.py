@@ -106,14 +106,53 @@ def test_project_map_svg(diagram) -> None:
     assert "flow:onboarding->flow:booking" in svg_titles(svg, "edge")
 
 
-def test_goto_to_a_missing_flow_is_drawn(tmp_path) -> None:
+HOP = "flow: hop\nstart:\n  on: chat_opened\nblocks:\n  - id: jump\n    type: goto\n    flow: ghost\n"
+NO_ID = "blocks:\n  - id: leap\n    type: goto\n    flow: hop\n"
+
+
+@pytest.fixture
+def hop(tmp_path):
+    """A project whose one flow goes to a flow that does not exist."""
     (tmp_path / "flowctl.yaml").write_text("project: t\ntimezone: Europe/Berlin\n", encoding="utf-8")
-    (tmp_path / "hop.flow.yaml").write_text(
-        "flow: hop\nstart:\n  on: chat_opened\nblocks:\n  - id: jump\n    type: goto\n    flow: ghost\n",
-        encoding="utf-8")
-    diagram = project_diagram(load(tmp_path))
+    (tmp_path / "hop.flow.yaml").write_text(HOP, encoding="utf-8")
+    return tmp_path
+
+
+def test_goto_to_a_missing_flow_is_drawn(hop) -> None:
+    diagram = project_diagram(load(hop))
     ghost = diagram.node("flow:ghost")
-    assert ghost is not None and ghost.kind == "missing"
+    assert ghost is not None and ghost.kind == "missing-flow"
     assert ghost.lines == ["? ghost", "no such flow"]
     assert [(e.source, e.target) for e in diagram.edges if e.kind == "goto"] == [
         ("flow:hop", "flow:ghost")]
+    assert [item.label for item in diagram.legend if item.kind == "missing-flow"] == ["missing flow"]
+    assert "missing block" not in {item.label for item in diagram.legend}
+
+
+def test_missing_flow_looks_like_a_missing_block_in_dot(hop) -> None:
+    diagram = project_diagram(load(hop))
+    graph = parse_dot(to_dot(diagram))
+    ghost = dot_nodes(graph)["flow:ghost"]
+    style = KIND_STYLES["missing-flow"]
+    assert (ghost["shape"], ghost["style"], ghost["fillcolor"], ghost["color"]) == (
+        "box", "dashed,filled", style.fill, style.border)
+    assert html_text(ghost["label"]).split("\n") == ["? ghost", "no such flow"]
+    legend = html_text(graph.get_graph_defaults()[0]["label"])
+    assert "missing flow" in legend and "missing block" not in legend
+
+
+def test_missing_flow_is_a_rect_in_mermaid(hop) -> None:
+    lines = to_mermaid(project_diagram(load(hop))).splitlines()
+    assert '    n_flow_ghost["<b>? ghost</b><br/>no such flow"]' in lines
+    assert any(line.startswith("    classDef k_missing_flow ") for line in lines)
+
+
+def test_flows_without_an_id_are_left_out(hop) -> None:
+    (hop / "noid.flow.yaml").write_text(NO_ID, encoding="utf-8")
+    project = load(hop)
+    assert sorted(f.id for f in project.flows) == ["", "hop"]  # loaded, with a schema error
+    diagram = project_diagram(project)
+    assert [n.id for n in diagram.nodes if n.kind == "flow"] == ["flow:hop"]
+    assert {n.id for n in diagram.nodes} == {"event:chat_opened", "flow:hop", "flow:ghost"}
+    assert {(e.source, e.target) for e in diagram.edges} == {
+        ("event:chat_opened", "flow:hop"), ("flow:hop", "flow:ghost")}

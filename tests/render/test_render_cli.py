@@ -54,10 +54,21 @@ def test_format_from_suffix(flowctl, examples, suffix: str, check) -> None:
     check((examples / "out" / f"booking{suffix}").read_bytes())
 
 
-def test_format_option_wins_over_suffix(flowctl, examples) -> None:
-    run = flowctl(["booking", "-o", "booking.svg", "--format", "mermaid"], examples)
+@pytest.mark.parametrize(("fmt", "check"), [("mermaid", check_mermaid), ("dot", check_dot)])
+def test_format_option_for_a_file_without_a_known_suffix(flowctl, examples, fmt: str, check) -> None:
+    run = flowctl(["booking", "-o", "booking.txt", "--format", fmt], examples)
     assert run.code == 0, run.stderr
-    check_mermaid((examples / "booking.svg").read_bytes())
+    check((examples / "booking.txt").read_bytes())
+
+
+@pytest.mark.parametrize(("fmt", "output", "check"), [
+    ("mermaid", "booking.mmd", check_mermaid), ("dot", "booking.gv", check_dot),
+    pytest.param("svg", "booking.SVG", check_svg, marks=needs_dot)])
+def test_format_option_that_agrees_with_the_suffix(flowctl, examples, fmt: str, output: str,
+                                                   check) -> None:
+    run = flowctl(["booking", "-o", output, "--format", fmt], examples)
+    assert run.code == 0, run.stderr
+    check((examples / output).read_bytes())
 
 
 def test_dot_to_stdout_by_default(flowctl, examples) -> None:
@@ -105,6 +116,25 @@ def test_folder_target_as_svg(flowctl, examples) -> None:
     for name in EXAMPLES:
         root = ET.fromstring((examples / "svg" / f"{name}.svg").read_bytes())
         assert root.tag == f"{SVG_NS}svg"
+
+
+@needs_dot
+@pytest.mark.parametrize("output", [[], ["-o", "-"]], ids=["no-output", "dash"])
+def test_svg_to_stdout(flowctl, examples, output: list[str]) -> None:
+    """SVG is text: it can be printed like DOT and Mermaid."""
+    run = flowctl(["booking", "--format", "svg", *output], examples)
+    assert run.code == 0, run.stderr
+    check_svg(run.stdout_bytes)
+    assert "wrote" not in run.stderr
+
+
+@needs_dot
+def test_one_flow_of_a_folder_as_svg_to_stdout(flowctl, examples) -> None:
+    (examples / "one").mkdir()
+    (examples / "booking.flow.yaml").rename(examples / "one" / "booking.flow.yaml")
+    run = flowctl(["one", "--format", "svg"], examples)
+    assert run.code == 0, run.stderr
+    check_svg(run.stdout_bytes)
 
 
 def test_folder_target_to_stdout_prints_every_flow(flowctl, examples) -> None:
@@ -174,6 +204,22 @@ def test_coverage_without_the_flow_is_a_note(flowctl, covered, tmp_path) -> None
     assert run.code == 0
     assert f"note: {partial} has no coverage for flow 'feedback'" in run.stderr
     assert "covered" not in run.stdout
+    assert run.stdout.startswith('digraph "feedback"')  # still drawn, without the overlay
+
+
+def test_coverage_of_a_folder_notes_each_flow_without_counts(flowctl, covered, tmp_path) -> None:
+    root, _, data = covered
+    partial = tmp_path / "partial.json"
+    partial.write_text(json.dumps({"version": 1, "flows": {"booking": data["flows"]["booking"]}}),
+                       encoding="utf-8")
+    out = tmp_path / "out"
+    run = flowctl([".", "--coverage", str(partial), "-o", str(out)], root)
+    assert run.code == 0, run.stderr
+    notes = sorted(line for line in run.stderr.splitlines() if line.startswith("note: "))
+    assert notes == [f"note: {partial} has no coverage for flow '{name}'"
+                     for name in EXAMPLES if name != "booking"]
+    assert "uncovered" in (out / "booking.dot").read_text(encoding="utf-8")
+    assert "covered" not in (out / "feedback.dot").read_text(encoding="utf-8")
 
 
 def test_lint_overlay(flowctl, fixtures) -> None:
@@ -191,3 +237,15 @@ def test_without_lint_no_outline(flowctl, fixtures) -> None:
     run = flowctl(["defects"], fixtures)
     assert run.code == 0, run.stderr
     assert "lint-" not in run.stdout and "X003" not in run.stdout
+
+
+def test_output_ending_in_a_slash_is_a_folder_even_for_one_flow(flowctl, tmp_path) -> None:
+    import shutil
+
+    from .helpers import FLOWS
+
+    shutil.copy(FLOWS / "flowctl.yaml", tmp_path)
+    shutil.copy(FLOWS / "feedback.flow.yaml", tmp_path)
+    run = flowctl([".", "-o", "out/", "--format", "mermaid"], tmp_path)
+    assert run.code == 0, run.stderr
+    assert (tmp_path / "out" / "feedback.mmd").read_text(encoding="utf-8").count("flowchart TD") == 1

@@ -9,12 +9,26 @@ from pathlib import Path
 
 import pytest
 
+from .helpers import needs_dot
+
 BROKEN_YAML = """\
 flow: broken
 blocks:
   - id: hello
     type: message
     text: [unclosed
+"""
+DUPLICATE_IDS = """\
+flow: twice
+blocks:
+  - id: hello
+    type: message
+    text: Hi
+  - id: hello
+    type: message
+    text: Hi again
+  - id: bye
+    type: end
 """
 UNKNOWN_TYPE = """\
 flow: halfway
@@ -57,12 +71,23 @@ def test_unknown_suffix(flowctl, examples, output: str) -> None:
     assert not (examples / output).exists()
 
 
-@pytest.mark.parametrize("fmt", ["svg", "png", "pdf"])
+@pytest.mark.parametrize("fmt", ["png", "pdf"])
 @pytest.mark.parametrize("output", [[], ["-o", "-"]], ids=["no-output", "dash"])
 def test_binary_format_to_stdout(flowctl, examples, fmt: str, output: list[str]) -> None:
     run = flowctl(["booking", "--format", fmt, *output], examples)
     assert error_line(run) == f"{fmt} is binary: give a file with -o"
-    assert "--format dot or --format mermaid" in run.stderr
+    assert "hint: or print text with --format dot, svg or mermaid" in run.stderr
+
+
+@pytest.mark.parametrize(("fmt", "output", "suffix"), [
+    ("mermaid", "booking.svg", ".mmd"), ("svg", "booking.png", ".svg"), ("dot", "booking.mmd", ".dot"),
+    ("png", "booking.pdf", ".png"), ("pdf", "out/booking.DOT", ".pdf")])
+def test_format_that_contradicts_the_suffix(flowctl, examples, fmt: str, output: str,
+                                            suffix: str) -> None:
+    run = flowctl(["booking", "--format", fmt, "-o", output], examples)
+    assert error_line(run) == f"--format {fmt} does not match the suffix of {output}"
+    assert f"hint: name the file *{suffix} or drop --format" in run.stderr
+    assert not (examples / output).exists()
 
 
 def test_unknown_format_option(flowctl, examples) -> None:
@@ -91,12 +116,40 @@ def test_json_that_is_not_coverage(flowctl, examples, content: str) -> None:
     assert error_line(run) == "cov.json is not a flowctl coverage file (no 'flows' mapping)"
 
 
+@pytest.mark.parametrize(("content", "where"), [
+    ('{"flows": {"booking": {"edges": {"intro -next-> ask": "3"}}}}',
+     "flows.booking.edges.intro -next-> ask is not a count"),
+    ('{"flows": {"booking": {"edges": {"intro -next-> ask": -2}}}}',
+     "flows.booking.edges.intro -next-> ask is not a count"),
+    ('{"flows": {"booking": {"blocks": {"intro": true}}}}', "flows.booking.blocks.intro is not a count"),
+    ('{"flows": {"booking": {"edges": ["intro -next-> ask"]}}}', "flows.booking.edges "),
+    ('{"flows": {"booking": [1, 2]}}', "flows.booking is not a mapping"),
+], ids=["string-count", "negative-count", "bool-count", "edges-list", "flow-list"])
+def test_malformed_coverage_values(flowctl, examples, content: str, where: str) -> None:
+    (examples / "cov.json").write_text(content, encoding="utf-8")
+    run = flowctl(["booking", "--coverage", "cov.json"], examples)
+    assert error_line(run).startswith(f"cov.json: {where}")
+
+
 def test_broken_yaml_names_file_and_line(flowctl, examples) -> None:
     (examples / "broken.flow.yaml").write_text(BROKEN_YAML, encoding="utf-8")
     run = flowctl(["broken.flow.yaml", "-o", "broken.dot"], examples)
-    assert re.match(r"broken\.flow\.yaml:\d+:\d+: \S", error_line(run))  # file:line:column
+    assert error_line(run) == "the flow does not load cleanly, so its diagram would be wrong"
+    first = run.stderr.splitlines()[0]
+    assert re.match(r"broken\.flow\.yaml:\d+:\d+: error\[S001\]: \S", first)  # file:line:column
     assert "flowctl lint" in run.stderr
     assert not (examples / "broken.dot").exists()
+
+
+def test_duplicate_block_ids_are_refused(flowctl, examples) -> None:
+    """Two blocks with one id would be drawn as one node with the edges of both."""
+    (examples / "twice.flow.yaml").write_text(DUPLICATE_IDS, encoding="utf-8")
+    run = flowctl(["twice.flow.yaml", "-o", "twice.dot"], examples)
+    assert error_line(run) == "the flow does not load cleanly, so its diagram would be wrong"
+    first = run.stderr.splitlines()[0]
+    assert first.startswith("twice.flow.yaml:6:") and "error[G001]" in first
+    assert "'hello'" in first
+    assert not (examples / "twice.dot").exists()
 
 
 def test_flow_with_schema_errors_is_refused(flowctl, examples) -> None:
@@ -104,7 +157,7 @@ def test_flow_with_schema_errors_is_refused(flowctl, examples) -> None:
     (examples / "halfway.flow.yaml").write_text(UNKNOWN_TYPE, encoding="utf-8")
     run = flowctl(["halfway.flow.yaml", "-o", "halfway.dot"], examples)
     assert error_line(run) == "the flow does not load cleanly, so its diagram would be wrong"
-    assert "halfway.flow.yaml:7:" in run.stderr  # the problem, printed like lint
+    assert run.stderr.startswith("halfway.flow.yaml:7:")  # the problem first, printed like lint
     assert "teleport" in run.stderr
     assert not (examples / "halfway.dot").exists()
 
@@ -112,8 +165,9 @@ def test_flow_with_schema_errors_is_refused(flowctl, examples) -> None:
 def test_broken_flow_in_a_folder_is_refused(flowctl, examples) -> None:
     (examples / "halfway.flow.yaml").write_text(UNKNOWN_TYPE, encoding="utf-8")
     run = flowctl([".", "-o", "out"], examples)
-    assert run.code == 2
+    assert error_line(run) == "the flow does not load cleanly, so its diagram would be wrong"
     assert "halfway.flow.yaml:7:" in run.stderr
+    assert not (examples / "out").exists()  # refused before anything is written
 
 
 def test_no_dot_on_path(flowctl, examples, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -141,11 +195,45 @@ def test_dot_that_fails(flowctl, examples, tmp_path: Path, monkeypatch: pytest.M
     assert not (examples / "booking.png").exists()
 
 
-def test_several_flows_into_a_file(flowctl, examples) -> None:
+def test_several_flows_into_an_existing_file(flowctl, examples) -> None:
     (examples / "taken.dot").write_text("x", encoding="utf-8")
     run = flowctl([".", "-o", "taken.dot"], examples)
-    assert error_line(run) == "taken.dot is a file: give a folder with -o to render several flows"
+    assert error_line(run) == "5 flows to draw, one file given: taken.dot"
+    assert "hint: give a folder with -o (and --format), or one flow" in run.stderr
     assert (examples / "taken.dot").read_text(encoding="utf-8") == "x"
+
+
+@pytest.mark.parametrize("args", [["-o", "all.svg"], ["-o", "all.mmd", "--format", "mermaid"],
+                                  ["-o", "all.dot", "--format", "svg"]])
+def test_several_flows_into_one_new_file(flowctl, examples, args: list[str]) -> None:
+    run = flowctl([".", *args], examples)
+    assert error_line(run) == f"5 flows to draw, one file given: {args[1]}"
+    assert "hint: give a folder with -o (and --format), or one flow" in run.stderr
+    assert not (examples / args[1]).exists()
+    assert "wrote" not in run.stderr
+
+
+def test_several_flows_into_a_plain_file(flowctl, examples) -> None:
+    (examples / "taken").write_text("x", encoding="utf-8")
+    run = flowctl([".", "-o", "taken"], examples)
+    assert error_line(run) == "taken is a file: give a folder with -o to render several flows"
+    assert (examples / "taken").read_text(encoding="utf-8") == "x"
+
+
+@pytest.mark.parametrize("fmt", ["mermaid", pytest.param("svg", marks=needs_dot)])
+@pytest.mark.parametrize("output", [[], ["-o", "-"]], ids=["no-output", "dash"])
+def test_several_flows_to_stdout_only_as_dot(flowctl, examples, fmt: str, output: list[str]) -> None:
+    run = flowctl([".", "--format", fmt, *output], examples)
+    assert error_line(run) == f"5 flows cannot share one {fmt} document"
+    assert "hint: give a folder with -o, or one flow" in run.stderr
+
+
+@pytest.mark.parametrize("flag", [["--lint"], ["--coverage", "cov.json"], ["--lint", "--coverage", "x"]])
+def test_project_map_refuses_flow_overlays(flowctl, examples, flag: list[str]) -> None:
+    (examples / "cov.json").write_text('{"flows": {}}', encoding="utf-8")
+    run = flowctl(["--project", *flag, "-o", "map.dot"], examples)
+    assert error_line(run) == "--lint and --coverage draw on flows, not on the project map"
+    assert not (examples / "map.dot").exists()
 
 
 def test_unwritable_output(flowctl, examples) -> None:
