@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flowctl.model.blocks import EndBlock, GotoBlock
+from flowctl.model.blocks import Block, EndBlock, EscalateBlock, GotoBlock
 from flowctl.model.flow import Flow
 from flowctl.model.graph import edges
 from flowctl.model.project import Project
@@ -21,6 +21,14 @@ from flowctl.render.words import (
 )
 
 
+def _note(block: Block) -> str | None:
+    """The block's note; an escalation's note is what the agent reads, so it says so."""
+    text = template_text(block.note)
+    if not text:
+        return None
+    return f"for the agent: {text}" if isinstance(block, EscalateBlock) else text
+
+
 def flow_diagram(flow: Flow) -> Diagram:
     """The diagram of one flow: start node, a node per block, end nodes, every edge."""
     nodes: list[Node] = [Node(START_ID, "start", ["Start", *start_lines(flow.start)],
@@ -28,7 +36,7 @@ def flow_diagram(flow: Flow) -> Diagram:
                               line=flow.start.span.line if flow.start else None)]
     for block in flow.blocks:
         nodes.append(Node(block.id, block.type, [block.id, *block_lines(block)],
-                          note=template_text(block.note) or None, block_id=block.id,
+                          note=_note(block), block_id=block.id,
                           line=block.span.line, tooltip=block.type))
     block_ids = {block.id for block in flow.blocks}
     ends: dict[str, Node] = {}
