@@ -10,23 +10,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import replace
 from pathlib import Path
 
-from flowctl.diff.semantic import FlowDiff, ProjectDiff
+from flowctl.diff.result import FlowDiff, ProjectDiff
 from flowctl.errors import ConfigError
 from flowctl.model.flow import Flow
-from flowctl.model.graph import edges
 
 
-def _marks(flow_diff: FlowDiff, before: Flow | None, after: Flow | None) -> tuple[
+def _marks(flow_diff: FlowDiff) -> tuple[
         tuple[dict[str, str], dict[str, str]], tuple[dict[str, str], dict[str, str]]]:
     """(nodes, edges) marks for the before and the after diagram."""
     from flowctl.render import START_ID
 
     old_nodes: dict[str, str] = {}
     new_nodes: dict[str, str] = {}
-    rename: dict[str, str] = {}
     for block in flow_diff.blocks:
         if block.status == "removed":
             old_nodes[block.id] = "removed"
@@ -35,18 +32,9 @@ def _marks(flow_diff: FlowDiff, before: Flow | None, after: Flow | None) -> tupl
         else:
             old_nodes[block.renamed_from or block.id] = "changed"
             new_nodes[block.id] = "changed"
-            if block.renamed_from:
-                rename[block.renamed_from] = block.id
     if flow_diff.start:
         old_nodes[START_ID] = new_nodes[START_ID] = "changed"
-    removed = {edge.key for edge in flow_diff.edges_removed}
-    old_edges: dict[str, str] = {}
-    if before is not None:
-        for edge in edges(before):  # removed edges were reported with new ids: map back
-            target = rename.get(edge.target, edge.target) if edge.target is not None else None
-            mapped = replace(edge, source=rename.get(edge.source, edge.source), target=target)
-            if mapped.key in removed:
-                old_edges[edge.key] = "removed"
+    old_edges = {edge.before_key or edge.key: "removed" for edge in flow_diff.edges_removed}
     new_edges = {edge.key: "added" for edge in flow_diff.edges_added}
     return (old_nodes, old_edges), (new_nodes, new_edges)
 
@@ -76,7 +64,7 @@ def render_diff(diff: ProjectDiff, before: Iterable[Flow], after: Iterable[Flow]
         name = flow_diff.id
         if ids.count(flow_diff.id) > 1:  # flows that share an id: tell the files apart
             name += "." + re.sub(r"[^A-Za-z0-9_-]+", "_", flow_diff.file.removesuffix(".flow.yaml"))
-        (old_nodes, old_edges), (new_nodes, new_edges) = _marks(flow_diff, a, b)
+        (old_nodes, old_edges), (new_nodes, new_edges) = _marks(flow_diff)
         for side, flow, nodes, marks in (("before", a, old_nodes, old_edges),
                                          ("after", b, new_nodes, new_edges)):
             if flow is None:

@@ -13,114 +13,17 @@ are compared with old ids mapped through the renames, so a rename alone is no ed
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from difflib import SequenceMatcher
+from dataclasses import replace
 from typing import Any
 
-from flowctl.diff.represent import block_plain, join, leaves, span_for, start_plain
+from flowctl.diff.matching import diff_values, find_moves, find_renames
+from flowctl.diff.represent import block_plain, span_for, start_plain
+from flowctl.diff.result import BlockDiff, EdgeChange, FieldChange, FlowDiff, ProjectDiff
 from flowctl.diff.sources import Side
 from flowctl.model.flow import Flow
 from flowctl.model.graph import Edge, edges
 from flowctl.model.span import SourceSpan
-
-#: How similar (0..1) a removed and an added block must be to count as one renamed block.
-RENAME_THRESHOLD = 0.75
-END = "(end)"
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    """One value that differs: ``before``/``after`` are plain JSON values (None when absent)."""
-
-    field: str
-    before: Any
-    after: Any
-    before_span: SourceSpan | None = None
-    after_span: SourceSpan | None = None
-
-
-@dataclass(frozen=True)
-class Move:
-    """A block whose position changed and with it what falls through to or from it.
-
-    Positions are 1-based; ``falls_to`` is the block control falls through to after this one
-    (``(end)`` when it falls off the end of the list, None when it never falls through);
-    ``falls_from`` the block that falls through into it.  Ids are the new ids.
-    """
-
-    before_index: int
-    after_index: int
-    falls_to_before: str | None
-    falls_to_after: str | None
-    falls_from_before: str | None
-    falls_from_after: str | None
-
-
-@dataclass(frozen=True)
-class BlockDiff:
-    id: str  # the new id (the old one for a removed block)
-    type: str
-    status: str  # added | removed | changed
-    before_span: SourceSpan | None = None
-    after_span: SourceSpan | None = None
-    renamed_from: str | None = None
-    fields: tuple[FieldChange, ...] = ()
-    moved: Move | None = None
-
-
-@dataclass(frozen=True)
-class EdgeChange:
-    key: str  # ``source -kind[label]-> target`` with new ids
-    source: str
-    target: str | None
-    kind: str
-    label: str
-    span: SourceSpan
-
-
-@dataclass(frozen=True)
-class FlowDiff:
-    id: str
-    status: str  # added | removed | changed
-    before_span: SourceSpan | None = None
-    after_span: SourceSpan | None = None
-    fields: tuple[FieldChange, ...] = ()  # file, title, description, entry
-    start: tuple[FieldChange, ...] = ()
-    blocks: tuple[BlockDiff, ...] = ()
-    edges_added: tuple[EdgeChange, ...] = ()
-    edges_removed: tuple[EdgeChange, ...] = ()
-
-    @property
-    def file(self) -> str:
-        span = self.after_span or self.before_span
-        return span.file if span else ""
-
-    def count(self, status: str) -> int:
-        return sum(1 for block in self.blocks if block.status == status)
-
-
-@dataclass(frozen=True)
-class ProjectDiff:
-    flows: tuple[FlowDiff, ...] = field(default=())  # only flows that differ, by id
-
-    @property
-    def has_changes(self) -> bool:
-        return bool(self.flows)
-
-    def summary(self) -> dict[str, int]:
-        changed = [f for f in self.flows if f.status == "changed"]
-        return {
-            "flows_added": sum(1 for f in self.flows if f.status == "added"),
-            "flows_removed": sum(1 for f in self.flows if f.status == "removed"),
-            "flows_changed": len(changed),
-            "blocks_added": sum(f.count("added") for f in changed),
-            "blocks_removed": sum(f.count("removed") for f in changed),
-            "blocks_changed": sum(f.count("changed") for f in changed),
-            "edges_added": sum(len(f.edges_added) for f in changed),
-            "edges_removed": sum(len(f.edges_removed) for f in changed),
-        }
 
 
 def diff_projects(before: Iterable[Flow], after: Iterable[Flow], *,
@@ -205,138 +108,6 @@ def _whole(flow: Flow, status: str) -> FlowDiff:
     )
 
 
-# -- values ---------------------------------------------------------------------------
-
-_ABSENT: Any = None
-
-
-def diff_values(path: str, a: Any, b: Any) -> list[tuple[str, Any, Any]]:
-    """``(path, before, after)`` for every difference of two plain values.
-
-    Mappings are compared key by key; lists of mappings (choices, cases, form fields,
-    buttons) are aligned item by item, so a changed label is one change of
-    ``choices[2].label``; other values are compared whole.
-    """
-    if a == b:
-        return []
-    if isinstance(a, dict) and isinstance(b, dict):
-        out: list[tuple[str, Any, Any]] = []
-        for key in [*b, *(k for k in a if k not in b)]:
-            out.extend(diff_values(join(path, key), a.get(key, _ABSENT), b.get(key, _ABSENT)))
-        return out
-    if (isinstance(a, list) and isinstance(b, list)
-            and any(isinstance(item, dict) for item in (*a, *b))):
-        return _diff_items(path, a, b)
-    return [(path, a, b)]
-
-
-def _diff_items(path: str, a: list[Any], b: list[Any]) -> list[tuple[str, Any, Any]]:
-    def key(item: Any) -> str:
-        return json.dumps(item, sort_keys=True, default=str)
-
-    out: list[tuple[str, Any, Any]] = []
-    matcher = SequenceMatcher(None, [key(x) for x in a], [key(x) for x in b], autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        paired = min(i2 - i1, j2 - j1)
-        for k in range(paired):
-            out.extend(diff_values(join(path, j1 + k + 1), a[i1 + k], b[j1 + k]))
-        for i in range(i1 + paired, i2):
-            out.append((join(path, i + 1), a[i], _ABSENT))
-        for j in range(j1 + paired, j2):
-            out.append((join(path, j + 1), _ABSENT, b[j]))
-    return out
-
-
-def similarity(a: Any, b: Any) -> float:
-    """0..1: the share of scalar leaves that are equal (similar strings count in part)."""
-    la, lb = leaves(a), leaves(b)
-    keys = la.keys() | lb.keys()
-    if not keys:
-        return 1.0
-    score = 0.0
-    for k in keys:
-        if k in la and k in lb:
-            x, y = la[k], lb[k]
-            if x == y:
-                score += 1.0
-            elif isinstance(x, str) and isinstance(y, str):
-                score += 0.9 * SequenceMatcher(None, x, y, autojunk=False).ratio()
-    return score / len(keys)
-
-
-# -- flows ----------------------------------------------------------------------------
-
-
-def find_renames(a: Flow, b: Flow) -> dict[str, str]:
-    """Old id → new id for blocks that were renamed (same type, equal or nearly equal)."""
-    old_ids = {block.id for block in a.blocks}
-    new_ids = {block.id for block in b.blocks}
-    removed = [block for block in a.blocks if block.id not in new_ids]
-    added = [block for block in b.blocks if block.id not in old_ids]
-    if not removed or not added:
-        return {}
-    unknown = {block.id: "?" for block in (*removed, *added)}  # refs to these: not compared
-    index_a = {block.id: i for i, block in enumerate(a.blocks)}
-    index_b = {block.id: i for i, block in enumerate(b.blocks)}
-    reps_b = {block.id: block_plain(block, unknown, skip_defaults=True)[0] for block in added}
-    candidates: list[tuple[float, int, str, str]] = []
-    for old in removed:
-        rep_a = block_plain(old, unknown, skip_defaults=True)[0]
-        for new in added:
-            if new.type != old.type:
-                continue
-            score = similarity(rep_a, reps_b[new.id])
-            if score >= RENAME_THRESHOLD:
-                distance = abs(index_a[old.id] - index_b[new.id])
-                candidates.append((-score, distance, old.id, new.id))
-    renames: dict[str, str] = {}
-    taken: set[str] = set()
-    for _, _, old_id, new_id in sorted(candidates):
-        if old_id not in renames and new_id not in taken:
-            renames[old_id] = new_id
-            taken.add(new_id)
-    return renames
-
-
-def _fallthrough(flow: Flow, rename: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-    """Block → where it falls through to, and block → which block falls through into it."""
-    to: dict[str, str] = {}
-    into: dict[str, str] = {}
-    for edge in edges(flow):
-        if edge.kind != "fallthrough":
-            continue
-        source = rename.get(edge.source, edge.source)
-        target = rename.get(edge.target, edge.target) if edge.target is not None else END
-        to[source] = target
-        if target != END:
-            into[target] = source
-    return to, into
-
-
-def _moves(a: Flow, b: Flow, rename: Mapping[str, str]) -> dict[str, Move]:
-    order_a = [rename.get(block.id, block.id) for block in a.blocks]
-    order_b = [block.id for block in b.blocks]
-    common = set(order_a) & set(order_b)
-    seq_a = [x for x in order_a if x in common]
-    seq_b = [x for x in order_b if x in common]
-    matcher = SequenceMatcher(None, seq_a, seq_b, autojunk=False)
-    kept = {seq_b[j] for block in matcher.get_matching_blocks()
-            for j in range(block.b, block.b + block.size)}
-    to_a, into_a = _fallthrough(a, rename)
-    to_b, into_b = _fallthrough(b, {})
-    moves: dict[str, Move] = {}
-    for block_id in seq_b:
-        if block_id in kept:
-            continue
-        falls = (to_a.get(block_id), to_b.get(block_id), into_a.get(block_id), into_b.get(block_id))
-        if falls[0] == falls[1] and falls[2] == falls[3]:
-            continue  # moved, but nothing falls through differently: no change in behaviour
-        moves[block_id] = Move(order_a.index(block_id) + 1, order_b.index(block_id) + 1, *falls)
-    return moves
-
-
 def _field_changes(path_changes: list[tuple[str, Any, Any]], spans_a: dict[str, SourceSpan],
                    spans_b: dict[str, SourceSpan], fallback_a: SourceSpan | None,
                    fallback_b: SourceSpan | None) -> tuple[FieldChange, ...]:
@@ -349,7 +120,7 @@ def _field_changes(path_changes: list[tuple[str, Any, Any]], spans_a: dict[str, 
 
 def _block_diffs(a: Flow, b: Flow, rename: Mapping[str, str]) -> list[BlockDiff]:
     old_by_new = {rename.get(block.id, block.id): block for block in a.blocks}
-    moves = _moves(a, b, rename)
+    moves = find_moves(a, b, rename)
     out: list[tuple[float, BlockDiff]] = []
     for index, new in enumerate(b.blocks):
         old = old_by_new.get(new.id)
@@ -395,6 +166,7 @@ def _edge_changes(a: Flow, b: Flow, rename: Mapping[str, str]) -> tuple[
         target = rename.get(edge.target, edge.target) if edge.target is not None else None
         return replace(edge, source=rename.get(edge.source, edge.source), target=target)
 
+    original = {mapped(edge).key: edge.key for edge in edges(a)}
     old = {edge.key: edge for edge in map(mapped, edges(a))}
     new = {edge.key: edge for edge in edges(b)}
     gone = [edge for key, edge in old.items() if key not in new]
@@ -405,7 +177,7 @@ def _edge_changes(a: Flow, b: Flow, rename: Mapping[str, str]) -> tuple[
         (e.source, e.target) for e in came if e.kind == "choice"}
     added = tuple(_edge_change(e) for e in came
                   if e.kind != "choice" or (e.source, e.target) not in relabelled)
-    removed = tuple(_edge_change(e) for e in gone
+    removed = tuple(replace(_edge_change(e), before_key=original[e.key]) for e in gone
                     if e.kind != "choice" or (e.source, e.target) not in relabelled)
     return added, removed
 

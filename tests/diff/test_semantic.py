@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from flowctl.diff.report import to_json
-from flowctl.diff.semantic import Move, diff_projects
+from flowctl.diff.result import Move
+from flowctl.diff.semantic import diff_projects
 from flowctl.diff.sources import load_sides
 from flowctl.loader.build_flow import build_flow
 from flowctl.loader.yaml_reader import parse_yaml_text
