@@ -15,11 +15,11 @@ from pathlib import Path, PurePosixPath
 from flowctl.errors import ConfigError
 from flowctl.loader.build_flow import build_flow
 from flowctl.loader.project import (
-    SKIPPED_DIRS,
     discover,
     display_path,
     find_project_root,
     kind_of,
+    skipped_folder,
 )
 from flowctl.loader.yaml_reader import YamlDocument, parse_yaml_bytes, read_yaml_file
 from flowctl.model.flow import Flow
@@ -164,7 +164,7 @@ def resolve_revision(top: Path, revision: str) -> str:
 
 def _skipped(relative: str) -> bool:
     folders = PurePosixPath(relative).parts[:-1]
-    return any(part.startswith(".") or part in SKIPPED_DIRS for part in folders)
+    return any(skipped_folder(part) for part in folders)
 
 
 def _cat_files(top: Path, commit: str, names: list[str]) -> list[bytes]:

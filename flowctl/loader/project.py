@@ -77,11 +77,16 @@ def display_path(path: Path) -> str:
     return str(Path(path).resolve()) if relative.startswith("..") else relative
 
 
+def skipped_folder(name: str) -> bool:
+    """Folders a project search never enters: hidden ones and tool folders."""
+    return name.startswith(".") or name in SKIPPED_DIRS
+
+
 def discover(root: Path, exclude: Iterable[str] = ()) -> Iterator[Path]:
     """Flow, visitors and project files below ``root``, hidden and tool folders skipped."""
     patterns = tuple(exclude)
     for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
+        dirs[:] = sorted(d for d in dirs if not skipped_folder(d))
         for name in sorted(files):
             path = Path(folder, name)
             if kind_of(path) is None:

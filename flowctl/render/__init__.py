@@ -7,7 +7,7 @@ Public API (used by ``flowctl render`` and ``flowctl diff``)::
     read_coverage(coverage_json) -> {flow_id: FlowCounts}
     apply_coverage(diagram, counts)
     apply_lint(diagram, problems) -> int
-    apply_edge_metrics(diagram, {edge_key: {"label": str, "weight": float}}) -> None
+    apply_edge_metrics(diagram, {edge_key: EdgeMetric(label, weight)}) -> None
     highlight(diagram, nodes={id: "added"|"removed"|"changed"}, edges={key: ...}) -> None
     to_dot(diagram) -> str;  to_mermaid(diagram) -> str
     render(diagram, fmt) -> bytes      # fmt: dot | mermaid | svg | png | pdf
@@ -22,6 +22,7 @@ from flowctl.render.dot import to_dot
 from flowctl.render.graphviz import BINARY_FORMATS, find_dot, run_dot
 from flowctl.render.mermaid import to_mermaid
 from flowctl.render.overlays import (
+    EdgeMetric,
     FlowCounts,
     apply_coverage,
     apply_edge_metrics,
@@ -48,7 +49,8 @@ def render(diagram: Diagram, fmt: str) -> bytes:
 
 
 __all__ = [
-    "EXTENSIONS", "FORMATS", "START_ID", "SUFFIXES", "Diagram", "DiagramEdge", "FlowCounts", "Node",
+    "EXTENSIONS", "FORMATS", "START_ID", "SUFFIXES", "Diagram", "DiagramEdge", "EdgeMetric",
+    "FlowCounts", "Node",
     "apply_coverage", "apply_edge_metrics", "apply_lint", "find_dot", "flow_diagram",
     "highlight", "project_diagram", "read_coverage", "render", "run_dot", "to_dot", "to_mermaid",
 ]

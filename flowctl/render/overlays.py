@@ -102,20 +102,26 @@ def apply_lint(diagram: Diagram, problems: Iterable[Problem]) -> int:
     return count
 
 
-def apply_edge_metrics(diagram: Diagram, metrics: Mapping[str, Mapping[str, Any]]) -> None:
-    """Hook for the runtime's analytics overlay: per edge key ``{"label": str, "weight":
-    float}``.  The label is appended to the edge's label (e.g. ``"1 204 · 12% drop"``) and the
-    pen width grows with the weight, relative to the largest weight given."""
-    weights = [float(m.get("weight") or 0) for m in metrics.values()]
-    top = max(weights, default=0.0) or 1.0
+@dataclass(frozen=True)
+class EdgeMetric:
+    """What the runtime measured on one edge: words to show and a weight (traffic)."""
+
+    label: str = ""
+    weight: float = 0.0
+
+
+def apply_edge_metrics(diagram: Diagram, metrics: Mapping[str, EdgeMetric]) -> None:
+    """Hook for the runtime's analytics overlay, by edge key.  The label is appended to the
+    edge's label (e.g. ``"1 204 · 12% drop"``) and the pen width grows with the weight,
+    relative to the largest weight given."""
+    top = max((m.weight for m in metrics.values()), default=0.0) or 1.0
     for edge in diagram.edges:
-        if edge.key is None or edge.key not in metrics:
+        metric = metrics.get(edge.key) if edge.key is not None else None
+        if metric is None:
             continue
-        metric = metrics[edge.key]
-        label = str(metric.get("label") or "")
-        if label:
-            edge.suffix = f"{edge.suffix} {label}".strip()
-        edge.weight = max(0.0, float(metric.get("weight") or 0)) / top
+        if metric.label:
+            edge.suffix = f"{edge.suffix} {metric.label}".strip()
+        edge.weight = max(0.0, metric.weight) / top
         edge.classes.add("metric")
 
 

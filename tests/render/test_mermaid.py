@@ -16,6 +16,7 @@ from flowctl.model.graph import edges as graph_edges
 from flowctl.render import (
     START_ID,
     Diagram,
+    EdgeMetric,
     FlowCounts,
     Node,
     apply_coverage,
@@ -192,7 +193,7 @@ def test_coverage_overlay_in_mermaid() -> None:
 
 def test_edge_metrics_in_mermaid() -> None:
     diagram = flow_diagram(flow("structure"))
-    apply_edge_metrics(diagram, {"greet -fallthrough-> ask_topic": {"label": "12% drop", "weight": 3}})
+    apply_edge_metrics(diagram, {"greet -fallthrough-> ask_topic": EdgeMetric("12% drop", 3)})
     index = next(i for i, e in enumerate(diagram.edges) if e.key == "greet -fallthrough-> ask_topic")
     lines = body(to_mermaid(diagram))
     assert f"    linkStyle {index} stroke-width:6.0px" in lines

@@ -11,6 +11,7 @@ from flowctl.lint.runner import lint_project
 from flowctl.model.graph import edges as graph_edges
 from flowctl.render import (
     START_ID,
+    EdgeMetric,
     FlowCounts,
     apply_coverage,
     apply_edge_metrics,
@@ -250,10 +251,10 @@ def test_info_badge_has_the_info_colour() -> None:
 def test_edge_metrics_scale_pen_width_and_add_labels(structure) -> None:
     diagram = flow_diagram(structure)
     metrics = {
-        "greet -fallthrough-> ask_topic": {"label": "1 204 · 12% drop", "weight": 100},
-        "ask_topic -choice[Talk to sales]-> route": {"label": "301", "weight": 50},
-        "route -default-> bye": {"weight": 0},
-        "no such -edge-> here": {"label": "ignored", "weight": 1000},
+        "greet -fallthrough-> ask_topic": EdgeMetric("1 204 · 12% drop", 100),
+        "ask_topic -choice[Talk to sales]-> route": EdgeMetric("301", 50),
+        "route -default-> bye": EdgeMetric(weight=0),
+        "no such -edge-> here": EdgeMetric("ignored", 1000),
     }
     apply_edge_metrics(diagram, metrics)
     _, edges = drawn(diagram)
@@ -271,8 +272,8 @@ def test_edge_metrics_scale_pen_width_and_add_labels(structure) -> None:
 
 def test_edge_metrics_relative_to_the_heaviest_edge(structure) -> None:
     diagram = flow_diagram(structure)
-    apply_edge_metrics(diagram, {"greet -fallthrough-> ask_topic": {"weight": 8},
-                                 "sorry -fallthrough-> bye": {"weight": 2}})
+    apply_edge_metrics(diagram, {"greet -fallthrough-> ask_topic": EdgeMetric(weight=8),
+                                 "sorry -fallthrough-> bye": EdgeMetric(weight=2)})
     _, edges = drawn(diagram)
     assert float(edges["greet -fallthrough-> ask_topic"]["penwidth"]) == pytest.approx(6.0)
     assert float(edges["sorry -fallthrough-> bye"]["penwidth"]) == pytest.approx(2.25)
@@ -281,7 +282,7 @@ def test_edge_metrics_relative_to_the_heaviest_edge(structure) -> None:
 def test_metrics_after_coverage_keep_both_suffixes(structure, half_counts) -> None:
     diagram = flow_diagram(structure)
     apply_coverage(diagram, half_counts)
-    apply_edge_metrics(diagram, {"greet -fallthrough-> ask_topic": {"label": "90%", "weight": 1}})
+    apply_edge_metrics(diagram, {"greet -fallthrough-> ask_topic": EdgeMetric("90%", 1)})
     assert diagram.edge("greet -fallthrough-> ask_topic").full_label == "×1 90%"
 
 
