@@ -219,6 +219,11 @@ def _refuse_broken(project: Any, files: set[str]) -> None:
     from flowctl.model.problem import Severity
     from flowctl.report import ReportOptions, get_reporter
 
+    loaded_badly = any(p.severity >= Severity.ERROR and p.span.file in files
+                       for p in project.load_problems)
+    repeated_ids = any(len(f.by_id) < len(f.blocks) for f in project.flows if f.file in files)
+    if not (loaded_badly or repeated_ids):  # the common case: no need to load the rules
+        return
     result = lint_project(project, sorted(files), select=["S", "G001"])
     errors = [p for p in result.problems if p.severity >= Severity.ERROR and p.span.file in files]
     if not errors:
