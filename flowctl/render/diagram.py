@@ -74,6 +74,7 @@ class Node:
     block_id: str | None = None
     line: int | None = None  # where the block starts in its file (for lint)
     tooltip: str = ""
+    mark_note: str = ""  # words after a diff mark, e.g. "renamed from ask_email"
 
     @property
     def style(self) -> KindStyle:

@@ -79,7 +79,8 @@ def node_label(node: Node) -> str:
         rows.append(f'<font color="{colour}"><b>{html(" ".join(node.badges))}</b></font>')
     for mark in CHANGE_MARKS:
         if mark in node.classes:
-            rows.append(f'<font color="{OVERLAY_COLOURS[mark]}"><b>{CHANGE_MARKS[mark]}</b></font>')
+            words = CHANGE_MARKS[mark] + (f" · {node.mark_note}" if node.mark_note else "")
+            rows.append(f'<font color="{OVERLAY_COLOURS[mark]}"><b>{html(words)}</b></font>')
     return Html("<" + "<br/>".join(rows) + ">")
 
 

@@ -58,7 +58,8 @@ def _label(node: Node) -> str:
         rows.append(f"<b>{escape(' '.join(node.badges))}</b>")
     for mark, words in CHANGE_MARKS.items():
         if mark in node.classes:
-            rows.append(f"<b>{escape(words)}</b>")
+            note = f" · {node.mark_note}" if node.mark_note else ""
+            rows.append(f"<b>{escape(words + note)}</b>")
     return "<br/>".join(rows)
 
 

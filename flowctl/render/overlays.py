@@ -126,13 +126,19 @@ def apply_edge_metrics(diagram: Diagram, metrics: Mapping[str, EdgeMetric]) -> N
 
 
 def highlight(diagram: Diagram, *, nodes: Mapping[str, str] | None = None,
-              edges: Mapping[str, str] | None = None) -> None:
+              edges: Mapping[str, str] | None = None,
+              notes: Mapping[str, str] | None = None) -> None:
     """Mark nodes (by block id or node id) and edges (by ``Edge.key``) with a class:
-    ``added``, ``removed`` or ``changed``.  Used by ``flowctl diff --render``."""
+    ``added``, ``removed`` or ``changed``; ``notes`` add words to a node's mark (such as
+    "renamed from ask_email").  Used by ``flowctl diff --render``."""
     for node_id, mark in (nodes or {}).items():
         node = diagram.node(node_id)
         if node is not None:
             node.classes.add(mark)
+    for node_id, words in (notes or {}).items():
+        node = diagram.node(node_id)
+        if node is not None:
+            node.mark_note = words
     for key, mark in (edges or {}).items():
         edge = diagram.edge(key)
         if edge is not None:

@@ -275,6 +275,13 @@ def test_render_highlights(repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path
     # the removed edge of the before diagram is red, the added edge of the after one green
     assert re.search(rf'"?tech_tips"? -> "?survey"? \[[^\]]*(?<![a-z])color="{red}"', before, re.I)
     assert re.search(rf'"?tech_tips"? -> "?billing_desk"? \[[^\]]*(?<![a-z])color="{green}"', after, re.I)
+    # a rename says what the block was called; a changed case condition marks its edge
+    assert "~ changed · renamed from to_billing" in after
+    for text in (before, after):
+        assert re.search(r'"?check_vip"? -> [^\[]*\[[^\]]*class="changed"', text), text
+    # the choice relabelled, on both sides (its old and its new label)
+    assert re.search(r'"?ask_topic"? -> "?to_billing"? \[[^\]]*class="changed"', before)
+    assert re.search(r'"?ask_topic"? -> "?billing_desk"? \[[^\]]*class="changed"', after)
 
 
 def test_workflow_posts_the_diff() -> None:
