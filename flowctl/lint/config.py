@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flowctl.lint.registry import Rule, all_rules
+from flowctl.lint.registry import Rule, all_rules, names_rule
 from flowctl.model.problem import Problem, Severity
 from flowctl.model.project import LintSettings
 
@@ -25,14 +25,10 @@ class RuleSelection:
 
 def _match(key: str, rules: dict[str, Rule]) -> list[str]:
     """Codes matched by a code (``G002``), a prefix (``G``), a name, or ``all``."""
+    named = [code for code, rule in rules.items() if names_rule(key, code, rule.name)]
+    if named:
+        return named
     upper = key.upper()
-    if upper == "ALL":
-        return list(rules)
-    if upper in rules:
-        return [upper]
-    by_name = [r.code for r in rules.values() if r.name == key]
-    if by_name:
-        return by_name
     return [code for code in rules if code.startswith(upper)] if upper.isalpha() else []
 
 

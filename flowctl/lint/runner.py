@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from flowctl.lint.config import RuleSelection, select_rules
 from flowctl.lint.context import LintContext
-from flowctl.lint.registry import Rule, all_rules
+from flowctl.lint.registry import Rule, all_rules, find_rule
 from flowctl.lint.suppress import Directive, matches, parse_directives
 from flowctl.model.problem import Problem, Severity
 from flowctl.model.project import Project
@@ -111,8 +111,7 @@ def _apply_directives(problems: list[Problem], sources: dict[str, str], files: s
             for entry in directive.codes:
                 if entry in directive.used:
                     continue
-                target = rules.get(entry.upper()) or next(
-                    (r for r in rules.values() if r.name == entry), None)
+                target = find_rule(entry)
                 if target is not None and not selection.enabled(target.code):
                     continue  # the rule is off anyway: nothing to say
                 what = "no problem" if target or entry.lower() == "all" else "nothing (unknown rule)"

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from flowctl.lint.registry import names_rule
+
 _DIRECTIVE = re.compile(
     r"(?:^|\s)#\s*flowctl:\s*(disable|disable-file)\s*=\s*"
     r"([A-Za-z0-9_-]+(?:\s*,\s*[A-Za-z0-9_-]+)*)"  # the codes; the rest may explain why
@@ -58,6 +60,6 @@ def parse_directives(text: str) -> list[Directive]:
 def matches(directive: Directive, code: str, name: str) -> str | None:
     """The directive entry that covers ``code``, if any."""
     for entry in directive.codes:
-        if entry.lower() == "all" or entry.upper() == code or entry == name:
+        if names_rule(entry, code, name):
             return entry
     return None
