@@ -41,15 +41,13 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-import regex
-
+from flowctl.expr import patterns
+from flowctl.expr.patterns import REGEX_TIMEOUT
 from flowctl.model.blocks import Choice, FormField, QuestionBlock
 
-REGEX_TIMEOUT = 0.1
 #: Countries that write dates month first (``11/24/2026``).
 MONTH_FIRST_REGIONS = frozenset({"US", "PH", "FM", "MH", "PW", "GU", "AS", "MP", "PR", "VI", "UM"})
 
@@ -85,23 +83,9 @@ def _fold(text: str) -> str:
 # --------------------------------------------------------------------------- patterns
 
 
-@lru_cache(maxsize=256)
-def _compile(pattern: str) -> Any:
-    try:
-        return regex.compile(pattern)
-    except (regex.error, ValueError, TypeError, OverflowError):
-        return None
-
-
 def search(pattern: str, text: str, timeout: float = REGEX_TIMEOUT) -> bool | None:
     """Time-bounded regular expression search; None when the pattern is bad or timed out."""
-    compiled = _compile(pattern)
-    if compiled is None:
-        return None
-    try:
-        return compiled.search(text, timeout=timeout) is not None
-    except TimeoutError:
-        return None
+    return patterns.search(pattern, text, timeout)[0]
 
 
 def _pattern_check(pattern: str, text: str) -> str:

@@ -30,12 +30,13 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import regex
 from jinja2 import ChainableUndefined
 from jinja2 import Template as JinjaTemplate
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from flowctl.expr import patterns
+from flowctl.expr.patterns import REGEX_TIMEOUT
 from flowctl.expr.syntax import single_expression
 from flowctl.model.values import (
     AllOf,
@@ -60,7 +61,6 @@ MAX_REPEAT = 100_000
 #: Largest number of bits a power may produce (``2 ** 4096`` is fine, ``10 ** 10 ** 10`` is not).
 MAX_POWER_BITS = 4096
 #: How long one regular expression search may run, in seconds.
-REGEX_TIMEOUT = 0.1
 #: How many errors an evaluator keeps (the oldest are dropped).
 MAX_ERRORS = 1000
 
@@ -202,7 +202,6 @@ class Functions:
         self.now = now or (lambda: _dt.datetime.now(_dt.UTC))
         self.timeout = timeout
         self.errors: list[tuple[str, str]] = []
-        self._patterns: dict[str, Any] = {}
 
     def _record(self, source: str, message: str) -> None:
         self.errors.append((source, message))
@@ -222,31 +221,13 @@ class Functions:
             return False
         return calendar.is_open(self._clock(now))
 
-    def compile(self, pattern: str) -> Any:
-        """The compiled pattern (cached), or None when it is not a valid pattern."""
-        compiled = self._patterns.get(pattern, _FAILED)
-        if compiled is _FAILED:
-            try:
-                compiled = regex.compile(pattern)
-            except (regex.error, TypeError, ValueError, OverflowError) as exc:
-                self._record(f"matches(..., {pattern!r})", f"invalid pattern: {exc}")
-                compiled = None
-            if len(self._patterns) > 512:
-                self._patterns.clear()
-            self._patterns[pattern] = compiled
-        return compiled
-
     def search(self, pattern: str, text: str) -> bool | None:
-        """Time-bounded search: True/False, or None when the pattern is bad or timed out."""
-        compiled = self.compile(pattern)
-        if compiled is None:
-            return None
-        try:
-            return compiled.search(text, timeout=self.timeout) is not None
-        except TimeoutError:
-            self._record(f"matches(..., {pattern!r})",
-                         f"the search timed out after {self.timeout} s")
-            return None
+        """Time-bounded search: True/False, or None (recorded) when the pattern is bad or
+        the search timed out."""
+        found, problem = patterns.search(pattern, text, self.timeout)
+        if problem is not None:
+            self._record(f"matches(..., {pattern!r})", problem)
+        return found
 
     def matches(self, value: Any, pattern: Any) -> bool:
         """Regular expression search of ``pattern`` in ``value`` (as text); None-safe."""

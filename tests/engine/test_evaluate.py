@@ -285,11 +285,18 @@ class TestFunctions:
         assert "timed out" in functions.errors[-1][1]
 
     def test_matches_caches_patterns(self) -> None:
+        from flowctl.expr.patterns import compile_pattern
+
         functions = Functions()
-        functions.matches("abc", "b+")
-        compiled = functions._patterns["b+"]
-        functions.matches("xyz", "b+")
-        assert functions._patterns["b+"] is compiled
+        functions.matches("abc", "b+x{0}")
+        before = compile_pattern.cache_info().hits
+        assert functions.matches("xyz b", "b+x{0}") is True
+        assert compile_pattern.cache_info().hits == before + 1
+
+    def test_an_invalid_pattern_is_recorded_once_per_use(self) -> None:
+        functions = Functions()
+        assert functions.matches("abc", "(") is False
+        assert "invalid pattern" in functions.errors[-1][1]
 
     @pytest.mark.parametrize(("text", "words", "expected"), [
         ("I want a REFUND", ["refund"], True),
