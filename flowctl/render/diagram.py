@@ -38,7 +38,7 @@ KIND_STYLES: dict[str, KindStyle] = {
     "branch": KindStyle("branch", "#FFFDE7", "#F57F17", "diamond", "rhombus"),
     "tag": KindStyle("tag", "#F1F8E9", "#558B2F", "cds", "asymmetric"),
     "escalate": KindStyle("escalate to agent", "#FCE4EC", "#AD1457", "house", "trapezoid"),
-    "end": KindStyle("end", "#ECEFF1", "#37474F", "box", "stadium", "rounded,filled,bold"),
+    "end": KindStyle("end", "#ECEFF1", "#37474F", "octagon", "stadium", "filled,bold"),
     "set": KindStyle("set variables", "#F5F5F5", "#616161", "box", "rect"),
     "articles": KindStyle("articles", "#EDE7F6", "#4527A0", "note", "lean_left"),
     "goto": KindStyle("go to flow", "#E8EAF6", "#283593", "rarrow", "inv_trapezoid"),

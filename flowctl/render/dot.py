@@ -102,7 +102,7 @@ def node_attrs(node: Node) -> list[tuple[str, str]]:
     if fontcolor != "#212121":
         attrs.append(("fontcolor", fontcolor))
     if node.kind == "question":
-        attrs.append(("peripheries", "1"))
+        attrs.append(("peripheries", "2"))  # a double border: the flow waits for the visitor
     if node.kind == "branch":
         attrs.append(("margin", "0.05"))
     if node.classes:

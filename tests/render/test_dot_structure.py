@@ -137,6 +137,14 @@ def test_kinds_differ_in_shape_or_fill(nodes) -> None:
     assert len({fill for _, fill in distinct}) == len(distinct)
 
 
+def test_blocks_that_wait_or_end_are_told_apart_by_shape(nodes) -> None:
+    """A question (the flow waits) has a double border; an end is an octagon: beside their
+    colours, shapes set them apart from messages (rounded boxes)."""
+    assert [nodes[b].get("peripheries") for b in ("ask_topic", "ask_email")] == ["2", "2"]
+    assert nodes["greet"].get("peripheries") is None
+    assert nodes["bye"]["shape"] == "octagon" and nodes["greet"]["shape"] == "box"
+
+
 def test_block_details_in_labels(nodes) -> None:
     assert html_text(nodes["ask_email"]["label"]).split("\n") == [
         "ask_email", "“Your email, please?”", "email", "→ email"]
