@@ -68,8 +68,9 @@ def _class_name(name: str) -> str:
     return "k_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
-def to_mermaid(diagram: Diagram) -> str:
-    """The Mermaid text of ``diagram`` (deterministic)."""
+def to_mermaid(diagram: Diagram, *, legend: bool = True) -> str:
+    """The Mermaid text of ``diagram`` (deterministic), with a legend subgraph: one small
+    node per kind drawn, in its shape and colours."""
     ids = _ids(diagram)
     out = ["flowchart TD"]
     if diagram.title:
@@ -78,9 +79,11 @@ def to_mermaid(diagram: Diagram) -> str:
         opening, closing = SHAPES[node.style.mermaid_shape]
         out.append(f'    {ids[node.id]}{opening}"{_label(node)}"{closing}')
     link_styles: list[str] = []
-    for index, edge in enumerate(diagram.edges):
+    index = -1  # Mermaid numbers the links in the order they are written
+    for edge in diagram.edges:
         if edge.source not in ids or edge.target not in ids:
             continue
+        index += 1
         label = edge.full_label
         a, b = ids[edge.source], ids[edge.target]
         if edge.style == "dashed":
@@ -101,6 +104,14 @@ def to_mermaid(diagram: Diagram) -> str:
             link_styles.append(f"    linkStyle {index} {','.join(styles)}")
     out += link_styles
     kinds = sorted({node.kind for node in diagram.nodes})
+    if legend and diagram.legend:
+        out.append('    subgraph legend ["Legend"]')
+        out.append("        direction LR")
+        for item in diagram.legend:
+            opening, closing = SHAPES[KIND_STYLES[item.kind].mermaid_shape]
+            out.append(f'        legend_{_class_name(item.kind)}{opening}"{escape(item.label)}"'
+                       f"{closing}:::{_class_name(item.kind)}")
+        out.append("    end")
     for kind in kinds:
         style = KIND_STYLES[kind]
         dash = ",stroke-dasharray:4 3" if "dashed" in style.dot_style else ""

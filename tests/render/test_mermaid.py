@@ -26,6 +26,7 @@ from flowctl.render import (
     to_mermaid,
 )
 from flowctl.render.diagram import KIND_STYLES
+from flowctl.render.mermaid import SHAPES
 
 from .helpers import flow
 
@@ -84,10 +85,27 @@ def test_without_title_the_first_line_is_flowchart(structure) -> None:
     assert to_mermaid(untitled).splitlines()[0] == "flowchart TD"
 
 
+LEGEND_LINE = re.compile(r"        legend_k_\w+(?:" + "|".join(
+    re.escape(opening) + '"[^"]*"' + re.escape(closing) for opening, closing in SHAPES.values())
+    + r"):::k_\w+")
+
+
 def test_every_line_is_understood(text) -> None:
-    for line in body(text):
+    lines = body(text)
+    start = lines.index('    subgraph legend ["Legend"]')
+    assert lines[start + 1] == "        direction LR"
+    stop = lines.index("    end", start)
+    for line in lines[:start] + lines[stop + 1:]:
         assert (NODE_LINE.fullmatch(line) or LINK_LINE.fullmatch(line)
                 or re.fullmatch(r"    (classDef|class|linkStyle) \S+ \S+", line)), line
+    for line in lines[start + 2:stop]:
+        assert LEGEND_LINE.fullmatch(line), line
+
+
+def test_legend_has_one_node_per_kind_drawn(structure, text) -> None:
+    legend = [line.split(":::")[1] for line in body(text) if line.startswith("        legend_")]
+    assert legend == ["k_" + item.kind.replace("-", "_") for item in structure.legend]
+    assert "subgraph" not in to_mermaid(structure, legend=False)
 
 
 def test_one_node_line_per_node(structure, text) -> None:
@@ -150,7 +168,7 @@ def test_class_defs_per_kind(structure, text) -> None:
 
 
 def test_hostile_ids_are_sanitised() -> None:
-    text = to_mermaid(flow_diagram(flow("hostile")))
+    text = to_mermaid(flow_diagram(flow("hostile")), legend=False)  # the legend ends with `end`
     nodes = node_lines(text)
     assert {"n_node", "n_graph", "n_edge", "n_subgraph", "n_end"} <= set(nodes)
     for match in link_lines(text):
