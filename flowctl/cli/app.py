@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import NoReturn
 
@@ -60,6 +61,7 @@ _register()
 
 
 def main() -> None:
+    gc.freeze()  # what import created lives as long as the process: never scan it again
     try:
         app()
     except FlowctlError as error:  # pragma: no cover - commands catch their own

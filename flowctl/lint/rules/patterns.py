@@ -391,6 +391,9 @@ TOKEN_SHAPES = (
     ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
 )
 _ANY_TOKEN = re.compile("|".join(f"(?:{shape.pattern})" for _, shape in TOKEN_SHAPES))
+#: Every token shape starts with one of these: a substring test (fast) before the regex (slow
+#: on whole files: ~0.6 ms for 5 KB).
+_TOKEN_STARTS = ("sk-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "AKIA", "xox", "eyJ", "-----BEGIN")
 _ENV_REF = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
@@ -471,7 +474,9 @@ def hardcoded_secret(ctx: LintContext) -> Iterator[Problem]:
         reported.add((span.file, span.line))
         yield problem(f"{where} is a literal secret", span, SECRET_HINT)
     for path, text in sorted(ctx.project.sources.items()):
-        if not _is_checked_file(path) or _ANY_TOKEN.search(text) is None:
+        if not _is_checked_file(path) or not any(start in text for start in _TOKEN_STARTS):
+            continue
+        if _ANY_TOKEN.search(text) is None:
             continue  # one scan of the whole text finds nothing: no line can match
         for line_no, line in enumerate(text.splitlines(), 1):
             if (path, line_no) in reported or line.lstrip().startswith("#"):
