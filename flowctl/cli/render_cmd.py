@@ -26,7 +26,7 @@ def render(
                                          "(default: the whole project)."),
     output: str | None = typer.Option(None, "--output", "-o",
                                       help="Output file (a folder when rendering several flows); "
-                                      "'-' or none prints DOT or Mermaid text."),
+                                      "'-' or none prints the text (DOT, Mermaid or SVG)."),
     format: Format = typer.Option(Format.auto, "--format", "-f",
                                   help="dot, svg, png, pdf or mermaid; auto = from the suffix of "
                                   "-o (.dot/.gv, .svg, .png, .pdf, .mmd/.mermaid), dot otherwise."),
