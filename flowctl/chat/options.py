@@ -149,14 +149,14 @@ def _known(name: str, known: set[str] | frozenset[str]) -> None:
 
 def parse_now(text: str, zone: tzinfo) -> datetime:
     """ISO 8601; without an offset, in the project's time zone."""
+    from flowctl.engine.clock import NowError
+    from flowctl.engine.clock import parse_now as engine_now
+
     try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ConfigError(f"--now: not an ISO date and time: '{text}'",
+        return engine_now(text, zone)
+    except NowError as error:
+        raise ConfigError(f"--now: {error}",
                           hint="for example --now 2026-11-24T10:00 or 2026-11-24T10:00:00+01:00") from None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=zone)
-    return value.astimezone(zone)
 
 
 def parse_device(device_type: str | None, user_agent: str | None) -> dict[str, Any]:

@@ -7,14 +7,16 @@ A :class:`Line` is plain data (its text, what kind of line it is, the block it c
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from flowctl.engine.messages import BotMessage, MessageKind
 
 if TYPE_CHECKING:
     from rich.text import Text
 
-    from flowctl.engine.ports import Request, Response
+    from flowctl.engine.calls import Call, Response
 
 BOT = "bot> "
 INDENT = " " * len(BOT)
@@ -85,49 +87,40 @@ def numbered(labels: Iterable[str]) -> str:
     return "  " + "  ".join(f"{number}) {label}" for number, label in enumerate(labels, 1))
 
 
-def render_message(message: Mapping[str, Any]) -> list[Line]:
+def render_message(message: BotMessage) -> list[Line]:
     """One bot message of the engine → lines (forms: only the title; the session asks the fields)."""
-    kind = message.get("type")
-    block = message.get("block")
+    kind, block, text = message.kind, message.block, message.text
     out: list[Line] = []
-    text = message.get("text")
-    if kind == "typing":
-        return [Line("bot is typing…", "info")]
-    if kind == "handoff":
+    if kind == MessageKind.HANDOFF:
         if text:
-            out.append(_bot(str(text), block))
-        department = message.get("department") or "any department"
-        priority = message.get("priority") or "normal"
+            out.append(_bot(text, block))
+        department = message.department or "any department"
+        priority = message.priority or "normal"
         out.append(Line(f"— handed to {department} ({priority})", "handoff", None if text else block))
         return out
-    if kind == "form":
-        title = message.get("title") or "Please fill in this form."
-        out.append(_bot(str(title), block))
+    if kind == MessageKind.FORM:
+        out.append(_bot(message.title or "Please fill in this form.", block))
         return out
-    if kind == "articles":
-        articles = message.get("articles") or []
-        if not articles:
+    if kind == MessageKind.ARTICLES:
+        if not message.articles:
             return [Line("bot> (no articles found)", "info", block)]
         out.append(_bot("Articles that may help:", block))
-        for number, article in enumerate(articles, 1):
-            url = article.get("url") or ""
-            out.append(Line(f"  {number}. {article.get('title', '')}" + (f" — {url}" if url else ""), "link"))
+        for number, article in enumerate(message.articles, 1):
+            url = article.url
+            out.append(Line(f"  {number}. {article.title}" + (f" — {url}" if url else ""), "link"))
         return out
     if text:
-        out.append(_bot(str(text), block))
-    image = message.get("image")
-    if isinstance(image, Mapping):
-        out.append(Line(f"  [image: {image.get('alt') or ''}]({image.get('url', '')})", "link",
+        out.append(_bot(text, block))
+    if message.image is not None:
+        out.append(Line(f"  [image: {message.image.alt}]({message.image.url})", "link",
                         None if out else block))
-    buttons = message.get("buttons")
-    if buttons:
-        links = "  ".join(f"[{b.get('label', '')}]({b.get('url', '')})" for b in buttons)
+    if message.buttons:
+        links = "  ".join(f"[{b.label}]({b.url})" for b in message.buttons)
         out.append(Line("  " + links, "link", None if out else block))
-    choices = message.get("choices")
-    if choices:
-        out.append(Line(numbered(choices), "option"))
-    elif message.get("expect") in EXPECT_HINTS:
-        out.append(Line(f"  ({EXPECT_HINTS[message['expect']]})", "info"))
+    if message.choices:
+        out.append(Line(numbered(message.choices), "option"))
+    elif message.expect in EXPECT_HINTS:
+        out.append(Line(f"  ({EXPECT_HINTS[message.expect]})", "info"))
     if not out:
         out.append(_bot("", block))
     return out
@@ -137,7 +130,7 @@ def compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str, separators=(", ", ": "))
 
 
-def render_call(request: Request, response: Response) -> Line:
+def render_call(request: Call, response: Response) -> Line:
     """``call> POST crm {"email": ...} → 200 {}``."""
     parts = [f"call> {request.method} {request.endpoint}"]
     if request.query:

@@ -14,16 +14,33 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from flowctl.chat.options import ChatOptions, parse_agents
-from flowctl.chat.ports import CannedEndpoints, SettableAgents, SettableClock
 from flowctl.chat.render import Line, numbered, render_call, render_field_prompt, render_message
-from flowctl.engine.inputs import Click, Elapse, Input, Say, SubmitForm
-from flowctl.engine.interpreter import FlowError, Interpreter, Step
+from flowctl.engine import (
+    CallMade,
+    Click,
+    Conversation,
+    Diagnostic,
+    EdgeKind,
+    Effect,
+    Elapse,
+    Engine,
+    Entered,
+    FlowError,
+    Input,
+    Ports,
+    Response,
+    Said,
+    Say,
+    Settled,
+    SubmitForm,
+    Took,
+    WaitingFor,
+    settle,
+)
+from flowctl.engine.fakes import Canned, FixedClock, ScriptedAgents, ScriptedEndpoints
 from flowctl.engine.knowledge import KnowledgeAssistant, KnowledgeBase
-from flowctl.engine.ports import Ports
-from flowctl.engine.schedule import project_zone
-from flowctl.engine.state import Conversation
 from flowctl.errors import ConfigError
-from flowctl.model.blocks import FormBlock, FormField, QuestionBlock
+from flowctl.expr.schedule import project_zone
 from flowctl.model.project import Project
 
 PROMPT = "you> "
@@ -68,14 +85,19 @@ class ChatSession:
                                   hint="departments of flowctl.yaml: " + ", ".join(sorted(self.departments)))
         agents = {name: 1 for name in sorted(self.departments)}
         agents.update(options.agents)
-        self.clock = SettableClock(options.now or datetime.now(self.zone))
-        self.endpoints = CannedEndpoints(dict(options.endpoints), set(options.failing))
-        self.agents = SettableAgents(agents)
+        self.clock = FixedClock(options.now or datetime.now(self.zone))
+        self.endpoints = ScriptedEndpoints(
+            {name: (Canned(response),) for name, response in options.endpoints.items()},
+            default=Response(200, {}), failing=set(options.failing))
+        self.agents = ScriptedAgents(agents)
         base = KnowledgeBase(project.articles)
-        self.ports = Ports(clock=self.clock, endpoints=self.endpoints,
-                           assistant=KnowledgeAssistant(base), agents=self.agents, knowledge=base)
-        self.interpreter = Interpreter(project, self.ports)
+        self.ports = Ports(clock=self.clock, agents=self.agents,
+                           assistant=KnowledgeAssistant(base), knowledge=base,
+                           endpoints=self.endpoints)
+        self.engine = Engine(project)
         self.state: Conversation | None = None
+        self.trace: list[Effect] = []  # every step's log, for /state
+        self.accepted = True  # whether the last input was taken
         self.form: _FormFill | None = None
         self.ended = False
         self.exit_code = 0
@@ -105,13 +127,11 @@ class ChatSession:
 
     def start(self) -> list[Line]:
         """Start the flow given, or the one the start conditions pick; the lines to show."""
-        from flowctl.engine.start import select_flow
-
         lines: list[Line] = []
         event = self.options.event
         event_text = event["type"] + (f":{event['name']}" if event.get("name") else "")
         if self.flow_id is None:
-            decision = select_flow(self.interpreter, event, self.context())
+            decision = self.engine.select(event, self.context(), self.ports)
             if decision.flow is None:
                 lines.append(Line(f"No flow starts on {event_text}:", "error"))
                 width = max((len(name) for name in decision.reasons), default=0)
@@ -130,8 +150,9 @@ class ChatSession:
         else:
             lines.append(Line(f"chatting with {self.flow_id} "
                               f"({self._clock_text()}; /help lists the commands)", "info"))
-        step = self._engine(lambda: self.interpreter.start(str(self.flow_id), self.context()))
-        lines.extend(self._after(step))
+        flow_id = str(self.flow_id)
+        lines.extend(self._after(self._engine(lambda: self.engine.start(
+            flow_id, self.context(), self.ports, conversation_id="terminal-chat"))))
         return lines
 
     # -- the visitor's input ------------------------------------------------------------------
@@ -210,30 +231,33 @@ class ChatSession:
     def _wait(self, seconds: float) -> list[Line]:
         self.clock.advance(seconds)
         lines = [Line(f"… {_seconds(seconds)} later ({self._clock_text()})", "info")]
-        before = self.state
-        step_lines = self._handle(Elapse())
-        lines.extend(step_lines)
+        if self.state is None or self.ended:
+            return lines
+        lines.extend(self._handle(Elapse()))
         state = self.state
-        if state is not None and before is not None and state.path == before.path and not self.ended:
-            block = self._block()
-            timeout = getattr(block, "timeout", None) if block is not None else None
-            if timeout is None:
+        if not self.accepted and not self.ended:
+            awaiting = self.engine.awaiting(state)
+            if awaiting is None or awaiting.expires_at is None:
                 lines.append(Line(f"(nothing happens: '{state.block}' has no timeout)", "info"))
-            elif state.waiting_since is not None:
-                waited = (self.clock.now() - datetime.fromisoformat(state.waiting_since)).total_seconds()
-                lines.append(Line(f"(still waiting: '{state.block}' times out after {_seconds(timeout)}, "
-                                  f"{_seconds(max(timeout - waited, 0))} to go)", "info"))
+            else:
+                left = (awaiting.expires_at - self.clock.now()).total_seconds()
+                since = datetime.fromisoformat(state.waiting_since or awaiting.expires_at.isoformat())
+                total = (awaiting.expires_at - since).total_seconds()
+                lines.append(Line(f"(still waiting: '{state.block}' times out after "
+                                  f"{_seconds(total)}, {_seconds(max(left, 0))} to go)", "info"))
         return lines
 
     def snapshot(self) -> dict[str, Any]:
         state = self.state
         if state is None:
             return {"flow": self.flow_id}
-        return {"flow": state.flow, "block": state.block, "status": state.status,
-                "waiting_for": state.waiting_for, "variables": state.variables,
-                "tags": state.tags, "path": state.path, "visitor": state.visitor,
-                "outcome": state.outcome, "department": state.department,
-                "failures": state.failures}
+        failures = [f"{d.block}: {d.message}" for d in self.trace if isinstance(d, Diagnostic)]
+        return {"flow": state.flow, "block": state.block, "status": str(state.status),
+                "waiting_for": str(state.waiting_for) if state.waiting_for else None,
+                "variables": state.variables, "tags": state.tags,
+                "path": [e.block for e in self.trace if isinstance(e, Entered)],
+                "visitor": state.visitor, "outcome": state.outcome,
+                "department": state.department, "problems": failures}
 
     # -- forms --------------------------------------------------------------------------------
 
@@ -249,14 +273,10 @@ class ChatSession:
             if spec.get("required"):
                 return [Line("  required: please type a value", "error")]
         else:
-            model = self._form_field(form.block, spec["name"])
-            if model is not None:
-                from flowctl.engine.validation import validate_field
-
-                ok, _ = validate_field(model, value)
-                if not ok:
-                    expected = ("one of " + ", ".join(options)) if options else f"a valid {spec.get('type')}"
-                    return [Line(f"  not {expected}: please try again", "error")]
+            assert self.state is not None
+            if not self.engine.check_field(self.state, spec["name"], value, self.context(), self.ports):
+                expected = ("one of " + ", ".join(options)) if options else f"a valid {spec.get('type')}"
+                return [Line(f"  not {expected}: please try again", "error")]
             form.values[spec["name"]] = value
         form.index += 1
         if form.index < len(form.fields):
@@ -269,60 +289,54 @@ class ChatSession:
         options = self.form.current.get("options") or []
         return [Line("  " + numbered(options), "option")] if options else []
 
-    def _form_field(self, block_id: str, name: str) -> FormField | None:
-        flow = self.interpreter.flows.get(self.state.flow) if self.state else None
-        block = flow.by_id.get(block_id) if flow else None
-        if isinstance(block, FormBlock):
-            return next((f for f in block.form_fields if f.name == name), None)
-        return None
-
     # -- running the engine -------------------------------------------------------------------
 
     def _handle(self, event: Input) -> list[Line]:
         state = self.state
         assert state is not None
-        step = self._engine(lambda: self.interpreter.handle(state, event, self.context()))
-        return self._after(step)
+        return self._after(self._engine(
+            lambda: self.engine.handle(state, event, self.context(), self.ports)))
 
-    def _engine(self, run: Any) -> Step:
+    def _engine(self, run: Any) -> Settled:
         try:
-            result: Step = run()
+            return settle(self.engine, run(), self.context(), self.ports)
         except FlowError as error:
             raise ConfigError(f"the flow cannot run: {error}",
                               hint="`flowctl lint` shows what is wrong with it") from None
-        return result
 
-    def _after(self, step: Step) -> list[Line]:
-        """Show what one step did: calls, bot messages, and the end or what is awaited."""
-        seen_edges = len(self.state.edges) if self.state is not None else 0
+    def _after(self, settled: Settled) -> list[Line]:
+        """Show what one step did, in order: calls, detours and bot messages, then the end
+        or what the flow waits for."""
+        step = settled.step
         self.state = step.state
+        self.accepted = step.accepted
+        self.trace.extend(step.log)
         self.form = None
+        attempts: dict[str, list[Line]] = {}
+        for exchange in settled.exchanges:
+            attempts.setdefault(exchange.call.key, []).append(
+                render_call(exchange.call, exchange.response))
         lines: list[Line] = []
-        messages = step.outputs
-        # calls and detours (timeouts, failures...) happen between messages; the engine
-        # reports them apart, so show each where its block sits in the path: before the
-        # first message of a later block
-        notes: list[tuple[str, Line]] = [(request.block, render_call(request, response))
-                                         for request, response in step.requests]
-        notes.extend(_detours(step.state.edges[seen_edges:]))
-        path_index = {block: n for n, block in enumerate(step.state.path)}
-        notes.sort(key=lambda note: path_index.get(note[0], -1))
-        for message in messages:
-            position = path_index.get(message.get("block", ""), len(step.state.path))
-            while notes and path_index.get(notes[0][0], -1) < position:
-                lines.append(notes.pop(0)[1])
-            lines.extend(render_message(message))
-        lines.extend(line for _, line in notes)
+        for effect in step.log:
+            if isinstance(effect, CallMade):
+                lines.extend(attempts.pop(effect.call.key, []))
+            elif isinstance(effect, Took) and effect.edge.kind in _DETOURS:
+                target = effect.edge.target or "(end)"
+                text = _DETOURS[effect.edge.kind].format(source=effect.edge.source, target=target)
+                lines.append(Line(f"({text})", "info"))
+            elif isinstance(effect, Said):
+                lines.extend(render_message(effect.message))
         state = step.state
+        messages = step.messages
         if state.ended:
             self.ended = True
             lines.append(self._end_line(state))
-        elif state.waiting_for == "form":
-            form = next((m for m in reversed(messages) if m.get("type") == "form"), None)
-            if form is not None and form.get("fields"):
-                self.form = _FormFill(str(form.get("block")), list(form["fields"]))
+        elif state.waiting_for == WaitingFor.FORM:
+            form = next((m for m in reversed(messages) if m.fields), None)
+            if form is not None:
+                self.form = _FormFill(form.block, [f.to_json() for f in form.fields])
                 lines.extend(self._field_intro())
-        elif state.waiting_for == "ai" and not any(m.get("assistant") for m in messages):
+        elif state.waiting_for == WaitingFor.AI and not any(m.assistant for m in messages):
             lines.append(Line("(an assistant answers from the knowledge base: ask a question, "
                               "or ask for a human)", "info", state.block))
         return lines
@@ -334,17 +348,10 @@ class ChatSession:
         parts.append("tags " + (", ".join(state.tags) if state.tags else "none"))
         return Line(" · ".join(parts), "end")
 
-    def _block(self) -> Any:
-        state = self.state
-        if state is None or state.block is None:
-            return None
-        flow = self.interpreter.flows.get(state.flow)
-        return flow.by_id.get(state.block) if flow else None
-
     def _choices(self) -> list[str]:
-        block = self._block()
-        if isinstance(block, QuestionBlock) and self.state and self.state.waiting_for == "answer":
-            return [choice.label for choice in block.choices]
+        awaiting = self.engine.awaiting(self.state) if self.state is not None else None
+        if awaiting is not None and awaiting.kind == WaitingFor.ANSWER:
+            return list(awaiting.choices)
         return []
 
     def _clock_text(self) -> str:
@@ -353,24 +360,12 @@ class ChatSession:
         return now.strftime(f"%a %Y-%m-%d {time} ") + (now.tzname() or "")
 
 
-_EDGE = re.compile(r"^(?P<source>\S+) -(?P<kind>\w+)(?:\[.*\])?-> (?P<target>.+)$")
 _DETOURS = {
-    "on_timeout": "'{source}' timed out → {target}",
-    "on_invalid": "no valid answer at '{source}' → {target}",
-    "on_error": "'{source}' failed → {target}",
-    "when_unavailable": "no agent online for '{source}' → {target}",
+    EdgeKind.ON_TIMEOUT: "'{source}' timed out → {target}",
+    EdgeKind.ON_INVALID: "no valid answer at '{source}' → {target}",
+    EdgeKind.ON_ERROR: "'{source}' failed → {target}",
+    EdgeKind.WHEN_UNAVAILABLE: "no agent online for '{source}' → {target}",
 }
-
-
-def _detours(edges: list[str]) -> list[tuple[str, Line]]:
-    """Info lines for the edges a user would not see otherwise (timeouts, failures...)."""
-    out: list[tuple[str, Line]] = []
-    for key in edges:
-        match = _EDGE.match(key)
-        if match and match["kind"] in _DETOURS:
-            text = _DETOURS[match["kind"]].format(source=match["source"], target=match["target"])
-            out.append((match["source"], Line(f"({text})", "info")))
-    return out
 
 
 def _seconds(value: float) -> str:

@@ -111,10 +111,9 @@ def simulate(
         if vf.file in files and vf.flow is not None:
             covered.add(vf.flow.name)
     for visitor in result.visitors:
-        if visitor.state is not None:
-            covered.update(visitor.state.flows)
+        covered.update(visitor.flows)
     order = [flow.id for flow in project.flows if flow.id in covered]
-    coverage = compute(project, [v.state for v in result.visitors if v.state is not None], order)
+    coverage = compute(project, [v.trace for v in result.visitors], order)
 
     options = SimulateOptions(color=bool(use_color), verbose=verbose, min_coverage=min_coverage)
     if format == Format.json:
@@ -147,16 +146,10 @@ def simulate(
 
 def _explore(project: Any, flows: list[Any], limits: Any, write: Path | None,
              chosen: str) -> int:
-    import time
+    from flowctl.simulate.explore import explore_flows
+    from flowctl.simulate.explore.report import report_json, report_text, write_visitors
 
-    from flowctl.simulate.explore import Explorer
-    from flowctl.simulate.explore_report import report_json, report_text, write_visitors
-
-    results = []
-    for flow in flows:
-        started = time.perf_counter()
-        result = Explorer(project, flow, limits).run()
-        results.append((result, time.perf_counter() - started))
+    results = explore_flows(project, flows, limits)
     (report_json if chosen == "json" else report_text)(results, sys.stdout)
     if write is not None:
         try:

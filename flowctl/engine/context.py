@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 if TYPE_CHECKING:
-    from flowctl.engine.ports import Ports
+    from datetime import datetime
+
     from flowctl.engine.state import Conversation
 
 CONTEXT_KEYS = ("event", "page", "visitor", "device", "agents", "now", "chat")
@@ -50,11 +51,14 @@ def page_of(page: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def static_context(raw: Mapping[str, Any], ports: Ports) -> dict[str, Any]:
-    """The parts of the context that do not change while one step runs."""
+def static_context(raw: Mapping[str, Any], departments: Mapping[str, int],
+                   now: datetime) -> dict[str, Any]:
+    """The parts of the context that do not change while one step runs: the caller's
+    ``raw`` context completed with defaults, the device parsed from its user agent, the
+    agents online per department and the time."""
     from flowctl.engine.device import device_from
 
-    departments = ports.agents.departments()
+    departments = dict(departments)
     context: dict[str, Any] = {
         key: plain(value) for key, value in raw.items() if key not in CONTEXT_KEYS
     }
@@ -64,7 +68,7 @@ def static_context(raw: Mapping[str, Any], ports: Ports) -> dict[str, Any]:
         "visitor": _merge(VISITOR_DEFAULTS, plain(raw.get("visitor") or {})),
         "device": device_from(plain(raw.get("device") or {})),
         "agents": {"online": sum(departments.values()), "departments": departments},
-        "now": ports.clock.now(),
+        "now": now,
         "chat": plain(raw.get("chat") or {}),
     })
     return context
@@ -82,7 +86,3 @@ def with_state(static: Mapping[str, Any], state: Conversation) -> dict[str, Any]
     chat["messages"] = state.messages + int(chat.get("messages") or 0)
     context["chat"] = chat
     return context
-
-
-def build_context(raw: Mapping[str, Any], state: Conversation, ports: Ports) -> dict[str, Any]:
-    return with_state(static_context(raw, ports), state)

@@ -1,9 +1,11 @@
-"""What can happen to a waiting conversation."""
+"""What can happen to a waiting conversation: the inputs a host feeds to ``Engine.handle``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Union
+
+from flowctl.engine.calls import Response
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,17 @@ class SubmitForm:
 
 @dataclass(frozen=True)
 class Elapse:
-    """Time passed (the clock has moved): timeouts may fire."""
+    """Time passed (the clock has moved): a timeout that is due fires."""
 
 
-Input = Union[Say, Click, SubmitForm, Elapse]
+@dataclass(frozen=True)
+class Responded:
+    """The final answer to the awaited call ``key``: a success, or the last failure after
+    the retry policy gave up (``attempts`` made)."""
+
+    key: str
+    response: Response
+    attempts: int = 1
+
+
+Input = Union[Say, Click, SubmitForm, Elapse, Responded]

@@ -1,44 +1,40 @@
-"""The engine's effects come through these small interfaces.
+"""The engine's effects come through these small interfaces, passed with every call.
 
-The simulator implements them with scripted mocks; the runtime server with real HTTP,
-its AI provider and agent presence from storage.  The interpreter itself does no I/O.
+A host implements them: the simulator with scripted fakes (:mod:`flowctl.engine.fakes`),
+chat with settable ones, the server with storage, its clock and the offline assistant.
+The engine reads the clock, agents and knowledge, and asks the assistant; it never calls
+an endpoint itself (a data block yields a :class:`~flowctl.engine.calls.Call` that the
+host performs).  ``endpoints`` is here for hosts that perform calls in process
+(:func:`flowctl.engine.host.settle`).
+
+A port that raises does not break a step: the engine records a diagnostic and carries on
+as the spec says for a failure (the assistant hands back with ``no_answer``, the knowledge
+base finds nothing, no agents are online).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-
-@dataclass(frozen=True)
-class Request:
-    """One HTTP call a data block makes (one attempt)."""
-
-    endpoint: str
-    method: str
-    url: str
-    body: Any = None
-    query: dict[str, Any] = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=dict)
-    timeout: float = 10.0
-    block: str = ""
-    attempt: int = 1
+from flowctl.engine.calls import Call, Response
+from flowctl.engine.messages import ArticleLink
 
 
 @dataclass(frozen=True)
-class Response:
-    status: int = 200
-    json: Any = None
-    error: str | None = None  # "timeout" | "connection" | other transport failure
+class AssistantQuestion:
+    """What an ``ai`` block asks its assistant: the visitor's message and the block's
+    instructions, knowledge collections and the conversation with it so far."""
 
-    @property
-    def ok(self) -> bool:
-        return self.error is None and 200 <= self.status < 400
-
-    @property
-    def retryable(self) -> bool:
-        return self.error is not None or self.status >= 500 or self.status == 429
+    assistant: str
+    flow: str
+    block: str
+    message: str
+    instructions: str = ""
+    knowledge: tuple[str, ...] = ()
+    history: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,12 +48,13 @@ class Clock(Protocol):
 
 
 class Endpoints(Protocol):
-    def call(self, request: Request) -> Response: ...
+    def call(self, call: Call) -> Response:
+        """One attempt; a transport failure is a Response with ``error``, not an exception."""
+        ...
 
 
 class Assistant(Protocol):
-    def reply(self, assistant: str, message: str, *, instructions: str,
-              knowledge: tuple[str, ...], history: list[dict[str, Any]]) -> AssistantReply: ...
+    def reply(self, question: AssistantQuestion) -> AssistantReply: ...
 
 
 class Agents(Protocol):
@@ -71,13 +68,22 @@ class Agents(Protocol):
 
 
 class Knowledge(Protocol):
-    def search(self, query: str, collection: str | None, limit: int) -> list[dict[str, str]]: ...
+    def search(self, query: str, collection: str | None, limit: int) -> list[ArticleLink]: ...
+
+
+class _NoEndpoints:
+    def call(self, call: Call) -> Response:
+        return Response(status=0, error="no endpoints port")
 
 
 @dataclass
 class Ports:
     clock: Clock
-    endpoints: Endpoints
-    assistant: Assistant
     agents: Agents
+    assistant: Assistant
     knowledge: Knowledge
+    endpoints: Endpoints = _NoEndpoints()  # noqa: RUF009 - stateless
+
+    def replace(self, **changes: Any) -> Ports:
+        """These ports with some replaced (``ports.replace(clock=...)``)."""
+        return dataclasses.replace(self, **changes)

@@ -1,18 +1,22 @@
 """What each block type does when control reaches it: one function per type.
 
-:func:`run_block` looks the function up by the block's class.  Each returns the next block
-to run, or None when the flow now waits for the visitor or has ended; transitions go through
-the interpreter (:meth:`Interpreter.follow`, :meth:`Interpreter.proceed`), so every edge
-taken is recorded.  What a *waiting* block does with the visitor's reply lives in
+:func:`run_block` looks the function up by the block's class.  Each gets the step in
+progress (:class:`~flowctl.engine.run.StepRun`) and returns the next block to run, or None
+when the flow now waits or has ended; every transition goes through the step, so every
+edge taken is in its log.  What a *waiting* block does with the reply is in
 :mod:`flowctl.engine.replies`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from flowctl.engine.ports import Request, Response
+from flowctl.engine.calls import Call, call_key
+from flowctl.engine.effects import CallMade, HandoffRequested, TagsChanged, VariableSet
+from flowctl.engine.messages import ArticleLink, BotMessage, Button, FieldSpec, Image, MessageKind
+from flowctl.engine.run import MAX_GOTO
+from flowctl.engine.state import WaitingFor
 from flowctl.model.blocks import (
     AIBlock,
     ArticlesBlock,
@@ -31,231 +35,208 @@ from flowctl.model.blocks import (
     TagBlock,
 )
 from flowctl.model.flow import Flow
+from flowctl.model.graph import EdgeKind
 
 if TYPE_CHECKING:
-    from flowctl.engine.interpreter import Interpreter, Step
-
-#: How many flows one conversation may chain with goto.
-MAX_GOTO = 20
-
-Context = Mapping[str, Any]
+    from flowctl.engine.run import StepRun
 
 
-def run_block(it: Interpreter, step: Step, flow: Flow, block: Block, context: Context) -> Block | None:
+def run_block(run: StepRun, flow: Flow, block: Block) -> Block | None:
     """Run one block; return the next block to run (None: waiting or ended)."""
-    runner = _RUNNERS.get(type(block))
-    if runner is None:  # pragma: no cover - every block type of the model has a runner
-        from flowctl.engine.interpreter import FlowError
-
-        raise FlowError(f"block type {block.type} is not supported")
-    return runner(it, step, flow, block, context)
+    return _RUNNERS[type(block)](run, flow, block)
 
 
 # -- messages to the visitor -------------------------------------------------------------------
 
 
-def question_message(it: Interpreter, block: QuestionBlock, ctx: Context) -> dict[str, Any]:
-    message: dict[str, Any] = {
-        "type": "choices" if block.choices else "text",
-        "block": block.id,
-        "text": it.evaluator.render(block.text, ctx) if block.text is not None else "",
-        "expect": block.expect,
-    }
+def question_message(run: StepRun, block: QuestionBlock) -> BotMessage:
+    ev, ctx = run.evaluator, run.ctx()
+    text = ev.render(block.text, ctx) if block.text is not None else ""
     if block.choices:
-        message["choices"] = [choice.label for choice in block.choices]
-        message["style"] = block.style
-    return message
+        return BotMessage(MessageKind.CHOICES, block.id, text, expect=block.expect,
+                          choices=tuple(choice.label for choice in block.choices),
+                          style=block.style)
+    return BotMessage(MessageKind.TEXT, block.id, text, expect=block.expect)
 
 
-def form_message(it: Interpreter, block: FormBlock, ctx: Context) -> dict[str, Any]:
-    ev = it.evaluator
-    return {
-        "type": "form",
-        "block": block.id,
-        "title": ev.render(block.title, ctx) if block.title is not None else "",
-        "fields": [{"name": f.name, "label": ev.render(f.label, ctx) if f.label else f.name,
-                    "type": f.type, "required": f.required, "options": list(f.options)}
-                   for f in block.form_fields],
-        "submit_label": ev.render(block.submit_label, ctx) if block.submit_label else "Send",
-    }
+def form_message(run: StepRun, block: FormBlock) -> BotMessage:
+    ev, ctx = run.evaluator, run.ctx()
+    return BotMessage(
+        MessageKind.FORM, block.id,
+        title=ev.render(block.title, ctx) if block.title is not None else "",
+        fields=tuple(FieldSpec(f.name, ev.render(f.label, ctx) if f.label else f.name, f.type,
+                               f.required, tuple(f.options)) for f in block.form_fields),
+        submit_label=ev.render(block.submit_label, ctx) if block.submit_label else "Send",
+    )
+
+
+def set_variable(run: StepRun, name: str, value: Any) -> None:
+    run.state.variables[name] = value
+    run.log.append(VariableSet(name, value))
 
 
 # -- one function per block type ---------------------------------------------------------------
 
 
-def _message(it: Interpreter, step: Step, flow: Flow, block: MessageBlock,
-             context: Context) -> Block | None:
-    ev, ctx = it.evaluator, it.context_of(step.state, context)
-    message: dict[str, Any] = {"type": "text", "block": block.id}
-    if block.text is not None:
-        message["text"] = ev.render(block.text, ctx)
+def _message(run: StepRun, flow: Flow, block: MessageBlock) -> Block | None:
+    ev, ctx = run.evaluator, run.ctx()
+    kind = MessageKind.TEXT
+    image = None
     if block.image is not None:
-        message["type"] = "image"
-        message["image"] = {"url": ev.render(block.image.url, ctx),
-                            "alt": ev.render(block.image.alt, ctx) if block.image.alt else ""}
-    if block.buttons:
-        message["type"] = "buttons"
-        message["buttons"] = [{"label": ev.render(b.label, ctx), "url": ev.render(b.url, ctx)}
-                              for b in block.buttons]
-    if block.delay:
-        message["delay"] = block.delay
-    step.outputs.append(message)
-    return it.proceed(step, flow, block)
+        kind = MessageKind.IMAGE
+        image = Image(ev.render(block.image.url, ctx),
+                      ev.render(block.image.alt, ctx) if block.image.alt else "")
+    buttons = tuple(Button(ev.render(b.label, ctx), ev.render(b.url, ctx)) for b in block.buttons)
+    if buttons:
+        kind = MessageKind.BUTTONS
+    text = ev.render(block.text, ctx) if block.text is not None else ""
+    run.say(BotMessage(kind, block.id, text, image=image, buttons=buttons,
+                       delay=block.delay or None))
+    return run.proceed(flow, block)
 
 
-def _question(it: Interpreter, step: Step, flow: Flow, block: QuestionBlock,
-              context: Context) -> Block | None:
-    it.wait(step.state, "answer")
-    step.outputs.append(question_message(it, block, it.context_of(step.state, context)))
+def _question(run: StepRun, flow: Flow, block: QuestionBlock) -> Block | None:
+    run.wait(WaitingFor.ANSWER, block.timeout)
+    run.say(question_message(run, block))
     return None
 
 
-def _form(it: Interpreter, step: Step, flow: Flow, block: FormBlock,
-          context: Context) -> Block | None:
-    it.wait(step.state, "form")
-    step.outputs.append(form_message(it, block, it.context_of(step.state, context)))
+def _form(run: StepRun, flow: Flow, block: FormBlock) -> Block | None:
+    run.wait(WaitingFor.FORM, block.timeout)
+    run.say(form_message(run, block))
     return None
 
 
-def _assistant(it: Interpreter, step: Step, flow: Flow, block: AIBlock,
-               context: Context) -> Block | None:
-    it.wait(step.state, "ai")
-    step.state.turns = 0
+def _assistant(run: StepRun, flow: Flow, block: AIBlock) -> Block | None:
+    run.wait(WaitingFor.AI)
+    run.state.turns = 0
     return None
 
 
-def _branch(it: Interpreter, step: Step, flow: Flow, block: BranchBlock,
-            context: Context) -> Block | None:
-    ctx = it.context_of(step.state, context)
+def _branch(run: StepRun, flow: Flow, block: BranchBlock) -> Block | None:
+    ctx = run.ctx()
     for number, case in enumerate(block.cases, 1):
-        if it.evaluator.test(case.when, ctx):
-            return it.follow(step, flow, block, "case", f"case {number}")
+        if run.evaluator.test(case.when, ctx):
+            return run.follow(flow, block, EdgeKind.CASE, f"case {number}")
     if block.default is not None:
-        return it.follow(step, flow, block, "default")
-    return it.proceed(step, flow, block)
+        return run.follow(flow, block, EdgeKind.DEFAULT)
+    return run.proceed(flow, block)
 
 
-def _tag(it: Interpreter, step: Step, flow: Flow, block: TagBlock,
-         context: Context) -> Block | None:
-    state, ctx = step.state, it.context_of(step.state, context)
+def _tag(run: StepRun, flow: Flow, block: TagBlock) -> Block | None:
+    state, ctx = run.state, run.ctx()
+    added: list[str] = []
+    removed: list[str] = []
     for tag in block.add:
-        name = it.evaluator.render(tag, ctx).strip()
+        name = run.evaluator.render(tag, ctx).strip()
         if name and name not in state.tags:
             state.tags.append(name)
+            added.append(name)
     for tag in block.remove:
-        name = it.evaluator.render(tag, ctx).strip()
+        name = run.evaluator.render(tag, ctx).strip()
         if name in state.tags:
             state.tags.remove(name)
-    return it.proceed(step, flow, block)
+            removed.append(name)
+    if added or removed:
+        run.log.append(TagsChanged(tuple(added), tuple(removed)))
+    return run.proceed(flow, block)
 
 
-def _set(it: Interpreter, step: Step, flow: Flow, block: SetBlock,
-         context: Context) -> Block | None:
+def _set(run: StepRun, flow: Flow, block: SetBlock) -> Block | None:
     for target, value in block.values:  # each value sees the ones set before it
-        step.state.variables[target.name] = it.evaluator.value(
-            value, it.context_of(step.state, context))
-    return it.proceed(step, flow, block)
+        set_variable(run, target.name, run.evaluator.value(value, run.ctx()))
+    return run.proceed(flow, block)
 
 
-def _articles(it: Interpreter, step: Step, flow: Flow, block: ArticlesBlock,
-              context: Context) -> Block | None:
-    ctx = it.context_of(step.state, context)
-    query = it.evaluator.render(block.query, ctx) if block.query is not None else ""
+def _articles(run: StepRun, flow: Flow, block: ArticlesBlock) -> Block | None:
+    ctx = run.ctx()
+    query = run.evaluator.render(block.query, ctx) if block.query is not None else ""
     collection = block.collection.name if block.collection else None
-    found = it.ports.knowledge.search(query, collection, block.limit)
-    step.outputs.append({"type": "articles", "block": block.id, "articles": found})
+    found: list[ArticleLink] = run.guard(
+        "knowledge", lambda: list(run.ports.knowledge.search(query, collection, block.limit)),
+        [], block.id)
+    run.say(BotMessage(MessageKind.ARTICLES, block.id, articles=tuple(found)))
     if block.save is not None:
-        step.state.variables[block.save.name] = found
-    return it.proceed(step, flow, block)
+        set_variable(run, block.save.name, [a.to_json() for a in found])
+    return run.proceed(flow, block)
 
 
-def _escalate(it: Interpreter, step: Step, flow: Flow, block: EscalateBlock,
-              context: Context) -> Block | None:
+def _escalate(run: StepRun, flow: Flow, block: EscalateBlock) -> Block | None:
     department = block.department.name if block.department else None
-    if it.ports.agents.online(department) <= 0 and block.when_unavailable is not None:
-        return it.follow(step, flow, block, "when_unavailable")
-    ctx, state = it.context_of(step.state, context), step.state
-    handoff: dict[str, Any] = {"type": "handoff", "block": block.id,
-                               "department": department, "priority": block.priority}
-    if block.text is not None:
-        handoff["text"] = it.evaluator.render(block.text, ctx)
-    step.outputs.append(handoff)
+    online = run.guard("agents", lambda: run.ports.agents.online(department), 0, block.id)
+    if online <= 0 and block.when_unavailable is not None:
+        return run.follow(flow, block, EdgeKind.WHEN_UNAVAILABLE)
+    ctx, state = run.ctx(), run.state
+    text = run.evaluator.render(block.text, ctx) if block.text is not None else ""
+    run.say(BotMessage(MessageKind.HANDOFF, block.id, text, department=department,
+                       priority=block.priority))
     state.department = department
     if block.note is not None:
-        state.agent_note = it.evaluator.render(block.note, ctx)
-    it.record(step, flow, block, "end")
-    it.end(step, "escalated")
+        state.agent_note = run.evaluator.render(block.note, ctx)
+    run.log.append(HandoffRequested(flow.id, block.id, department, block.priority,
+                                    state.agent_note))
+    run.record(flow, block, EdgeKind.END)
+    run.end("escalated")
     return None
 
 
-def _end(it: Interpreter, step: Step, flow: Flow, block: EndBlock,
-         context: Context) -> Block | None:
+def _end(run: StepRun, flow: Flow, block: EndBlock) -> Block | None:
     if block.text is not None:
-        step.outputs.append({"type": "text", "block": block.id,
-                             "text": it.evaluator.render(block.text, it.context_of(step.state,
-                                                                                   context))})
-    it.record(step, flow, block, "end")
-    it.end(step, block.outcome)
+        run.say(BotMessage(MessageKind.TEXT, block.id, run.evaluator.render(block.text, run.ctx())))
+    run.record(flow, block, EdgeKind.END)
+    run.end(block.outcome)
     return None
 
 
-def _goto(it: Interpreter, step: Step, flow: Flow, block: GotoBlock,
-          context: Context) -> Block | None:
-    state = step.state
-    it.record(step, flow, block, "end")
-    next_flow = it.flows.get(block.flow.name)
-    if next_flow is None or len(state.flows) >= MAX_GOTO:
-        state.failures.append({"block": block.id, "error": f"goto {block.flow.name}"})
-        it.end(step, f"goto:{block.flow.name}")
+def _goto(run: StepRun, flow: Flow, block: GotoBlock) -> Block | None:
+    state = run.state
+    run.record(flow, block, EdgeKind.END)
+    next_flow = run.compiled.flows.get(block.flow.name)
+    if next_flow is None or state.flows_run >= MAX_GOTO:
+        why = (f"no flow '{block.flow.name}'" if next_flow is None
+               else f"more than {MAX_GOTO} flows in one conversation")
+        run.note("flow", f"goto {block.flow.name}: {why}", block.id)
+        run.end(f"goto:{block.flow.name}")
         return None
-    state.outcome = f"goto:{next_flow.id}"
-    state.outcomes.append([flow.id, state.outcome])
-    it.enter_flow(step, next_flow, context)
+    run.end(f"goto:{next_flow.id}")
+    run.enter_flow(next_flow)
     return None
 
 
-def _data(it: Interpreter, step: Step, flow: Flow, block: DataBlock,
-          context: Context) -> Block | None:
-    """Call the endpoint (with its retries); save the JSON; ``on_error`` after failures."""
-    config = it.project.config
-    endpoint = config.endpoints.get(block.endpoint.name) if config else None
-    state, ctx, ev = step.state, it.context_of(step.state, context), it.evaluator
+def _data(run: StepRun, flow: Flow, block: DataBlock) -> Block | None:
+    """Make the call: the host performs it.  The flow waits for the answer when it saves it
+    or has an ``on_error``; otherwise it goes on at once."""
+    from flowctl.engine.replies import settle_call
+
+    state, ctx, ev = run.state, run.ctx(), run.evaluator
+    endpoint = run.compiled.endpoints.get(block.endpoint.name)
+    visit = state.visits.get(block.id, 0) + 1
+    state.visits[block.id] = visit
     if endpoint is None:
-        state.failures.append({"block": block.id, "endpoint": block.endpoint.name,
-                               "error": "unknown endpoint"})
-        return _after_failure(it, step, flow, block)
+        run.note("endpoint", f"no endpoint '{block.endpoint.name}' in flowctl.yaml", block.id)
+        return settle_call(run, flow, block, None, ok=False)
     default_method = "GET" if isinstance(block, DataRequestBlock) else endpoint.method
-    method = (block.method or default_method or "POST").upper()
     headers = {key: ev.render(value, ctx) for key, value in endpoint.headers}
     if block.headers is not None:
         extra = ev.value(block.headers, ctx)
         if isinstance(extra, dict):
             headers.update({str(k): str(v) for k, v in extra.items()})
     query = ev.value(block.query, ctx) if block.query is not None else {}
-    body = ev.value(block.body, ctx) if block.body is not None else None
-    timeout = block.timeout or endpoint.timeout
-    response = Response(error="not called")
-    for attempt in range(1, endpoint.retries + 2):
-        request = Request(endpoint.name, method, ev.render(endpoint.url, ctx), body,
-                          query if isinstance(query, dict) else {}, headers, timeout,
-                          block.id, attempt)
-        response = it.ports.endpoints.call(request)
-        step.requests.append((request, response))
-        if response.ok or not response.retryable:
-            break
-    if response.ok:
-        if block.save is not None:
-            state.variables[block.save.name] = response.json
-        return it.proceed(step, flow, block)
-    state.failures.append({"block": block.id, "endpoint": endpoint.name,
-                           "status": response.status, "error": response.error})
-    return _after_failure(it, step, flow, block)
-
-
-def _after_failure(it: Interpreter, step: Step, flow: Flow, block: DataBlock) -> Block | None:
-    if block.on_error is not None:
-        return it.follow(step, flow, block, "on_error")
-    return it.proceed(step, flow, block)
+    awaited = block.save is not None or block.on_error is not None
+    call = Call(
+        key=call_key(state.id or "conversation", block.id, visit), endpoint=endpoint.name,
+        method=(block.method or default_method or "POST").upper(),
+        url=ev.render(endpoint.url, ctx),
+        body=ev.value(block.body, ctx) if block.body is not None else None,
+        query=query if isinstance(query, dict) else {}, headers=headers,
+        timeout=block.timeout or endpoint.timeout, retries=endpoint.retries, block=block.id,
+        flow=flow.id, awaited=awaited)
+    run.log.append(CallMade(call))
+    if not awaited:
+        return run.proceed(flow, block)
+    state.pending = call.to_json()
+    run.wait(WaitingFor.RESPONSE)
+    return None
 
 
 _RUNNERS: dict[type, Callable[..., Block | None]] = {

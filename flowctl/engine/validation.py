@@ -39,14 +39,14 @@ import datetime as _dt
 import ipaddress
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from flowctl.expr import patterns
 from flowctl.expr.patterns import REGEX_TIMEOUT
-from flowctl.model.blocks import Choice, FormField, QuestionBlock
+from flowctl.model.blocks import Choice, FormBlock, FormField, QuestionBlock
 
 #: Countries that write dates month first (``11/24/2026``).
 MONTH_FIRST_REGIONS = frozenset({"US", "PH", "FM", "MH", "PW", "GU", "AS", "MP", "PR", "VI", "UM"})
@@ -330,9 +330,37 @@ def validate_field(form_field: FormField, raw: Any, region: str | None = None) -
     return result.ok, result.value
 
 
+@dataclass(frozen=True)
+class FormCheck:
+    """A submitted form checked: the values to save, and ``(field, why)`` per problem."""
+
+    values: dict[str, Any]
+    problems: tuple[tuple[str, str], ...]
+
+
+def check_form(form: FormBlock, submitted: Mapping[str, Any], region: str | None = None) -> FormCheck:
+    """Check every field of ``form`` (all problems, not the first); unknown names are ignored."""
+    values: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
+    for form_field in form.form_fields:
+        raw = submitted.get(form_field.name)
+        if raw is None or raw == "":
+            if form_field.required:
+                problems.append((form_field.name, "required"))
+            continue
+        ok, value = validate_field(form_field, raw, region)
+        if not ok:
+            problems.append((form_field.name, "invalid"))
+            continue
+        values[form_field.name] = value
+    return FormCheck(values, tuple(problems))
+
+
 __all__ = [
     "REGEX_TIMEOUT",
+    "FormCheck",
     "Validated",
+    "check_form",
     "check_typed",
     "match_choice",
     "parse_date",

@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import ChainableUndefined
@@ -52,7 +54,7 @@ from flowctl.model.values import (
 )
 
 if TYPE_CHECKING:
-    from flowctl.engine.schedule import ScheduleCalendar
+    from flowctl.expr.schedule import ScheduleCalendar
 
 #: Largest ``range()`` a template may build.
 MAX_RANGE = 10_000
@@ -65,6 +67,24 @@ MAX_POWER_BITS = 4096
 MAX_ERRORS = 1000
 
 _FAILED = object()  # cache marker: the source does not compile
+
+#: Where the errors of the evaluation under way go too (see :func:`collect_errors`).
+_SINK: ContextVar[list[tuple[str, str]] | None] = ContextVar("flowctl_expr_errors", default=None)
+
+
+@contextmanager
+def collect_errors() -> Iterator[list[tuple[str, str]]]:
+    """Collect the ``(source, message)`` errors of the evaluations made inside the block.
+
+    One evaluator serves many conversations; this gives each step its own errors (per
+    thread and per asyncio task, as context variables are).
+    """
+    sink: list[tuple[str, str]] = []
+    token = _SINK.set(sink)
+    try:
+        yield sink
+    finally:
+        _SINK.reset(token)
 
 
 class SafeUndefined(ChainableUndefined):
@@ -184,7 +204,7 @@ class Functions:
     """flowctl's expression functions.
 
     ``schedules`` maps a schedule name of ``flowctl.yaml`` to its
-    :class:`~flowctl.engine.schedule.ScheduleCalendar`; ``now`` is the clock used when the
+    :class:`~flowctl.expr.schedule.ScheduleCalendar`; ``now`` is the clock used when the
     context has no ``now`` datetime (the context's ``now`` always wins, so the simulator's
     scripted clock is what ``within`` and ``days_since`` see); ``timeout`` bounds each
     regular expression search, in seconds.  Problems (unknown schedule, bad pattern,
@@ -205,6 +225,9 @@ class Functions:
 
     def _record(self, source: str, message: str) -> None:
         self.errors.append((source, message))
+        sink = _SINK.get()
+        if sink is not None and len(sink) < MAX_ERRORS:
+            sink.append((source, message))
         if len(self.errors) > MAX_ERRORS:
             del self.errors[: len(self.errors) - MAX_ERRORS]
 
@@ -374,6 +397,14 @@ class Evaluator:
         return compiled(**names)
 
     # -- public API
+
+    def prepare(self, templates: Iterable[str], expressions: Iterable[str] = ()) -> None:
+        """Compile these sources now (later calls find them compiled)."""
+        for source in templates:
+            if "{" in source:
+                self._template(source)
+        for source in expressions:
+            self._expression(source)
 
     def render(self, template: Template | str, context: Mapping[str, Any]) -> str:
         """The text of ``template``; failing ``{{ }}`` parts render as ""."""

@@ -11,6 +11,7 @@ import weakref
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from flowctl.model.blocks import (
     Block,
@@ -29,14 +30,28 @@ from flowctl.model.span import SourceSpan
 END = None  # target of an edge that ends the flow
 
 
+class EdgeKind(StrEnum):
+    """How control passes along an edge (each member equals its string)."""
+
+    NEXT = "next"  # an explicit `next`
+    FALLTHROUGH = "fallthrough"  # on to the following block (or off the end)
+    CHOICE = "choice"
+    CASE = "case"
+    DEFAULT = "default"
+    ON_INVALID = "on_invalid"
+    ON_TIMEOUT = "on_timeout"
+    ON_ERROR = "on_error"
+    WHEN_UNAVAILABLE = "when_unavailable"
+    END = "end"  # end, escalate and goto blocks end the flow
+
+
 @dataclass(frozen=True, slots=True)
 class Edge:
     """One way control can pass.  ``target`` is a block id, or ``None`` when the flow ends."""
 
     source: str
     target: str | None
-    kind: str  # next | fallthrough | choice | case | default | on_invalid | on_timeout |
-    #            on_error | when_unavailable | end
+    kind: EdgeKind
     span: SourceSpan
     label: str = ""
     outcome: str | None = None  # for edges that end the flow
@@ -55,10 +70,10 @@ def _to(ref: Ref) -> str:
 def _continue(flow: Flow, block: Block, index: int) -> Edge:
     """Where control goes after a block that carries on: ``next`` or the following block."""
     if block.next is not None:
-        return Edge(block.id, _to(block.next), "next", block.next.span)
+        return Edge(block.id, _to(block.next), EdgeKind.NEXT, block.next.span)
     if index + 1 < len(flow.blocks):
-        return Edge(block.id, flow.blocks[index + 1].id, "fallthrough", block.span)
-    return Edge(block.id, END, "fallthrough", block.span, outcome="completed")
+        return Edge(block.id, flow.blocks[index + 1].id, EdgeKind.FALLTHROUGH, block.span)
+    return Edge(block.id, END, EdgeKind.FALLTHROUGH, block.span, outcome="completed")
 
 
 def successors(flow: Flow, block: Block, index: int | None = None) -> list[Edge]:
@@ -69,14 +84,16 @@ def successors(flow: Flow, block: Block, index: int | None = None) -> list[Edge]
     if isinstance(block, QuestionBlock):
         for choice in block.choices:
             if choice.next is not None:
-                edges.append(Edge(block.id, _to(choice.next), "choice", choice.next.span, choice.label))
+                edges.append(Edge(block.id, _to(choice.next), EdgeKind.CHOICE, choice.next.span,
+                                  choice.label))
         if block.continues:
             edges.append(_continue(flow, block, index))
         if block.validated:
             if block.on_invalid is not None:
-                edges.append(Edge(block.id, _to(block.on_invalid), "on_invalid", block.on_invalid.span))
+                edges.append(Edge(block.id, _to(block.on_invalid), EdgeKind.ON_INVALID,
+                                  block.on_invalid.span))
             else:
-                edges.append(Edge(block.id, END, "on_invalid", block.span, outcome="unresolved"))
+                edges.append(Edge(block.id, END, EdgeKind.ON_INVALID, block.span, outcome="unresolved"))
         if block.timeout is not None:
             edges.append(_timeout_edge(block, block.on_timeout))
     elif isinstance(block, FormBlock):
@@ -86,25 +103,25 @@ def successors(flow: Flow, block: Block, index: int | None = None) -> list[Edge]
     elif isinstance(block, DataBlock):
         edges.append(_continue(flow, block, index))
         if block.on_error is not None:
-            edges.append(Edge(block.id, _to(block.on_error), "on_error", block.on_error.span))
+            edges.append(Edge(block.id, _to(block.on_error), EdgeKind.ON_ERROR, block.on_error.span))
     elif isinstance(block, BranchBlock):
         for number, case in enumerate(block.cases, 1):
-            edges.append(Edge(block.id, _to(case.next), "case", case.next.span, f"case {number}"))
+            edges.append(Edge(block.id, _to(case.next), EdgeKind.CASE, case.next.span, f"case {number}"))
         if block.default is not None:
-            edges.append(Edge(block.id, _to(block.default), "default", block.default.span))
+            edges.append(Edge(block.id, _to(block.default), EdgeKind.DEFAULT, block.default.span))
         else:
             edges.append(_continue(flow, block, index))
     elif isinstance(block, EscalateBlock):
-        edges.append(Edge(block.id, END, "end", block.span, outcome="escalated"))
+        edges.append(Edge(block.id, END, EdgeKind.END, block.span, outcome="escalated"))
         if block.when_unavailable is not None:
             edges.append(
-                Edge(block.id, _to(block.when_unavailable), "when_unavailable",
+                Edge(block.id, _to(block.when_unavailable), EdgeKind.WHEN_UNAVAILABLE,
                      block.when_unavailable.span)
             )
     elif isinstance(block, EndBlock):
-        edges.append(Edge(block.id, END, "end", block.span, outcome=block.outcome))
+        edges.append(Edge(block.id, END, EdgeKind.END, block.span, outcome=block.outcome))
     elif isinstance(block, GotoBlock):
-        edges.append(Edge(block.id, END, "end", block.span, outcome=f"goto:{block.flow.name}"))
+        edges.append(Edge(block.id, END, EdgeKind.END, block.span, outcome=f"goto:{block.flow.name}"))
     else:
         edges.append(_continue(flow, block, index))
     return edges
@@ -112,8 +129,8 @@ def successors(flow: Flow, block: Block, index: int | None = None) -> list[Edge]
 
 def _timeout_edge(block: QuestionBlock | FormBlock, handler: Ref | None) -> Edge:
     if handler is not None:
-        return Edge(block.id, _to(handler), "on_timeout", handler.span)
-    return Edge(block.id, END, "on_timeout", block.span, outcome="abandoned")
+        return Edge(block.id, _to(handler), EdgeKind.ON_TIMEOUT, handler.span)
+    return Edge(block.id, END, EdgeKind.ON_TIMEOUT, block.span, outcome="abandoned")
 
 
 def edges(flow: Flow) -> list[Edge]:

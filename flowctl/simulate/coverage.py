@@ -1,9 +1,6 @@
 """Which edges and blocks of each flow the visitors exercised.
 
-The engine records the blocks entered (``state.path``) and edge keys taken
-(``state.edges``) without naming their flow; a conversation's flows are in ``state.flows``
-(``goto`` adds one).  Entries are attributed by walking both lists: everything up to and
-including a ``goto`` block belongs to the current flow, what follows to the next one.
+Counted from the engine's trace: every block entered and every edge taken names its flow.
 """
 
 from __future__ import annotations
@@ -12,8 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowctl.engine.state import Conversation
-from flowctl.model.blocks import GotoBlock
+from flowctl.engine.effects import Effect, Entered, Took
 from flowctl.model.flow import Flow
 from flowctl.model.graph import Edge, edges
 from flowctl.model.project import Project
@@ -82,49 +78,23 @@ def empty_coverage(flow: Flow) -> FlowCoverage:
     )
 
 
-def _is_goto(flow: Flow | None, block_id: str) -> bool:
-    return flow is not None and isinstance(flow.by_id.get(block_id), GotoBlock)
-
-
-def attribute(state: Conversation, project: Project) -> tuple[list[tuple[str, str]],
-                                                               list[tuple[str, str]]]:
-    """``(flow, block)`` for each entry of the path, ``(flow, edge key)`` for each edge."""
-    flows = state.flows or [state.flow]
-    blocks: list[tuple[str, str]] = []
-    index = 0
-    for block_id in state.path:
-        flow_id = flows[min(index, len(flows) - 1)]
-        blocks.append((flow_id, block_id))
-        if _is_goto(project.flow(flow_id), block_id):
-            index += 1
-    taken: list[tuple[str, str]] = []
-    index = 0
-    for key in state.edges:
-        flow_id = flows[min(index, len(flows) - 1)]
-        taken.append((flow_id, key))
-        source = key.split(" -", 1)[0]
-        if key.endswith("-> (end)") and _is_goto(project.flow(flow_id), source):
-            index += 1
-    return blocks, taken
-
-
-def compute(project: Project, states: Iterable[Conversation],
+def compute(project: Project, traces: Iterable[Iterable[Effect]],
             flow_ids: Iterable[str] | None = None) -> Coverage:
-    """Coverage of ``flow_ids`` (default: every flow) by the given final states."""
+    """Coverage of ``flow_ids`` (default: every flow) by the given traces (steps' logs)."""
     wanted = list(flow_ids) if flow_ids is not None else [f.id for f in project.flows]
     result: dict[str, FlowCoverage] = {}
     for flow_id in wanted:
         flow = project.flow(flow_id)
         if flow is not None:
             result[flow_id] = empty_coverage(flow)
-    for state in states:
-        blocks, taken = attribute(state, project)
-        for flow_id, block_id in blocks:
-            fc = result.get(flow_id)
-            if fc is not None and block_id in fc.blocks:
-                fc.blocks[block_id] += 1
-        for flow_id, key in taken:
-            fc = result.get(flow_id)
-            if fc is not None and key in fc.edges:
-                fc.edges[key] += 1
+    for trace in traces:
+        for effect in trace:
+            if isinstance(effect, Entered):
+                fc = result.get(effect.flow)
+                if fc is not None and effect.block in fc.blocks:
+                    fc.blocks[effect.block] += 1
+            elif isinstance(effect, Took):
+                fc = result.get(effect.flow)
+                if fc is not None and effect.edge.key in fc.edges:
+                    fc.edges[effect.edge.key] += 1
     return Coverage(result)

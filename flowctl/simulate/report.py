@@ -43,7 +43,7 @@ def _transcript(v: VisitorResult) -> list[Line]:
     if state is not None:
         end = (f"ended at '{state.block}' with outcome '{state.outcome}'" if state.ended
                else f"waiting at '{state.block}'")
-        lines.append([(f"    ({end}; path: {' > '.join(state.path)})", "dim")])
+        lines.append([(f"    ({end}; path: {' > '.join(v.path)})", "dim")])
     if v.would_start is False:
         lines.append([("    (note: the flow's start condition would not have held for this "
                        "visitor)", "dim")])

@@ -19,7 +19,7 @@ from flowctl.chat.options import (
 )
 from flowctl.chat.render import Line, plain, render_message
 from flowctl.chat.session import ChatSession
-from flowctl.engine.ports import Response
+from flowctl.engine import BotMessage, Response
 from flowctl.errors import ConfigError
 from flowctl.loader.project import load_project
 
@@ -156,7 +156,7 @@ def test_agents_zero_takes_when_unavailable(project) -> None:  # type: ignore[no
     assert "Our sales team will email ada@example.com" in shown
     assert reply.ended
     assert s.state is not None and s.state.outcome == "lead_captured"
-    assert s.state.path[-3:] == ["to_sales", "sales_offline", "end_followup"]
+    assert s.snapshot()["path"][-3:] == ["to_sales", "sales_offline", "end_followup"]
 
 
 def test_agents_command_errors(project) -> None:  # type: ignore[no-untyped-def]
@@ -222,15 +222,16 @@ def test_unknown_flow_and_department_raise(project) -> None:  # type: ignore[no-
 
 
 def test_render_buttons_image_and_handoff() -> None:
-    lines = render_message({"type": "buttons", "block": "b", "text": "Try it",
-                            "buttons": [{"label": "Start", "url": "https://x.test"}]})
+    lines = render_message(BotMessage.from_json({"type": "buttons", "block": "b", "text": "Try it",
+                            "buttons": [{"label": "Start", "url": "https://x.test"}]}))
     assert [plain(line) for line in lines] == ["bot> Try it  [b]", "  [Start](https://x.test)"]
-    lines = render_message({"type": "image", "block": "i", "image": {"url": "https://x.test/a.png",
-                                                                      "alt": "A cat"}})
+    lines = render_message(BotMessage.from_json({"type": "image", "block": "i", "image": {"url": "https://x.test/a.png",
+                                                                      "alt": "A cat"}}))
     assert [plain(line) for line in lines] == ["  [image: A cat](https://x.test/a.png)  [i]"]
-    lines = render_message({"type": "handoff", "block": "h", "department": None, "priority": "urgent"})
+    lines = render_message(BotMessage.from_json(
+        {"type": "handoff", "block": "h", "department": None, "priority": "urgent"}))
     assert [plain(line) for line in lines] == ["— handed to any department (urgent)  [h]"]
-    lines = render_message({"type": "text", "block": "m", "text": "one\n\ntwo"})
+    lines = render_message(BotMessage.from_json({"type": "text", "block": "m", "text": "one\n\ntwo"}))
     assert plain(lines[0]) == "bot> one  [m]\n\n     two"
 
 

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flowctl.engine.schedule import ScheduleCalendar
 from flowctl.expr.evaluate import Evaluator, Functions
+from flowctl.expr.schedule import ScheduleCalendar
 from flowctl.model.span import SourceSpan
 from flowctl.model.values import (
     AllOf,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flowctl.engine.schedule import (
+from flowctl.expr.schedule import (
     ScheduleCalendar,
     explain_range,
     parse_date,

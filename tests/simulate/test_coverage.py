@@ -22,7 +22,7 @@ def test_counts_across_visitors_and_goto(tmp_path: Path) -> None:
         """})
     project, result = simulate(root)
     assert result.failed == 0, [v.failures for v in result.visitors]
-    coverage = compute(project, [v.state for v in result.visitors if v.state is not None])
+    coverage = compute(project, [v.trace for v in result.visitors])
     shop = coverage.flows["shop"]
     assert shop.blocks["greet"] == 3
     assert shop.blocks["small"] == 2

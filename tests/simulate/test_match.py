@@ -49,20 +49,22 @@ def test_subset_scalars() -> None:
 
 
 def test_bot_step_parts() -> None:
+    from flowctl.engine import BotMessage
     from flowctl.model.span import SourceSpan
     from flowctl.model.visitors import BotStep
-    from flowctl.simulate.runner import bot_mismatch
+    from flowctl.simulate.expect import bot_mismatch
 
     span = SourceSpan("v.visitors.yaml", 3, 9)
-    image = {"type": "image", "text": "Our office", "image": {"url": "https://x.test/o.png"}}
+    image = BotMessage.from_json({"type": "image", "text": "Our office", "image": {"url": "https://x.test/o.png"}})
     assert bot_mismatch(BotStep(span, text="Our*", image="*.png", kind="image"), image) is None
     assert "type 'text'" in (bot_mismatch(BotStep(span, kind="text"), image) or "")
     assert "expected image" in (bot_mismatch(BotStep(span, image="*.jpg"), image) or "")
-    choices = {"type": "choices", "text": "Size?", "choices": ["1-10", "200+"]}
+    choices = BotMessage.from_json({"type": "choices", "text": "Size?", "choices": ["1-10", "200+"]})
     assert bot_mismatch(BotStep(span, choices=("1-10", "200+")), choices) is None
     assert "expected choices" in (bot_mismatch(BotStep(span, choices=("1-10",)), choices) or "")
-    buttons = {"type": "buttons", "text": "Plans", "buttons": [{"label": "Pricing", "url": "u"}]}
+    buttons = BotMessage.from_json(
+        {"type": "buttons", "text": "Plans", "buttons": [{"label": "Pricing", "url": "u"}]})
     assert bot_mismatch(BotStep(span, buttons=("Pricing",)), buttons) is None
     assert bot_mismatch(BotStep(span, buttons=("Docs",)), buttons) is not None
-    form = {"type": "form", "title": "Who are you?", "fields": []}
+    form = BotMessage.from_json({"type": "form", "title": "Who are you?", "fields": []})
     assert bot_mismatch(BotStep(span, text="Who*", kind="form"), form) is None

@@ -109,7 +109,7 @@ def test_full_conversation_passes(tmp_path: Path) -> None:
     assert visitor.passed, visitor.failures
     assert visitor.would_start is True
     assert visitor.outcome == "escalated"
-    assert [r.attempt for r, _ in visitor.requests] == [1, 2]  # the 500 was retried
+    assert [x.call.attempt for x in visitor.exchanges] == [1, 2]  # the 500 was retried
     lines = [(t.who, t.text) for t in visitor.transcript]
     assert ("you", "[click] 200+") in lines
     assert lines[0] == ("bot", "Hi Ada! Two questions?")
@@ -287,7 +287,7 @@ def test_expected_requests_in_order_with_calls_between(tmp_path: Path) -> None:
         """)
     first, second = simulate(root)[1].visitors
     assert first.passed, first.failures
-    assert len(first.requests) == 3
+    assert len(first.exchanges) == 3
     assert not second.passed
     assert "expected a call to 'crm' that was not made" in second.failures[0].message
     assert second.failures[0].line == 22  # the second entry

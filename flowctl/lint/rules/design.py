@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
+from flowctl.lint.analysis import without_escalation
 from flowctl.lint.context import LintContext
 from flowctl.lint.registry import problem, rule
 from flowctl.model.blocks import (
-    AIBlock,
-    Block,
     BranchBlock,
     Choice,
     EndBlock,
     EscalateBlock,
-    GotoBlock,
     MessageBlock,
     QuestionBlock,
 )
 from flowctl.model.flow import Flow
-from flowctl.model.graph import can_reach
 from flowctl.model.problem import Problem
 
 #: Longest bot text (template source, in characters) before X005 warns.
@@ -65,21 +62,6 @@ def validated_question_without_on_invalid(flow: Flow, ctx: LintContext) -> Itera
             )
 
 
-def _escalates(ctx: LintContext) -> Callable[[Block], bool]:
-    """A goal for ``can_reach``: an escalate block, or a goto to a flow that escalates."""
-
-    def goal(block: Block) -> bool:
-        if isinstance(block, EscalateBlock):
-            return True
-        if isinstance(block, GotoBlock):
-            target = ctx.project.flow(block.flow.name)
-            # an unknown flow is R006's business; do not pile a second warning on it
-            return target is None or any(isinstance(b, EscalateBlock) for b in target.blocks)
-        return False
-
-    return goal
-
-
 @rule("X002", "no-escalation-path", severity="warning")
 def no_escalation_path(flow: Flow, ctx: LintContext) -> Iterator[Problem]:
     """No `escalate` block can be reached after a free-text question or an `ai` block.
@@ -110,16 +92,8 @@ def no_escalation_path(flow: Flow, ctx: LintContext) -> Iterator[Problem]:
           type: end
           text: Thanks, we will look into it.
     """
-    goal = _escalates(ctx)
-    for block in flow.blocks:
-        if isinstance(block, QuestionBlock) and block.free_text:
-            kind = "free-text question"
-        elif isinstance(block, AIBlock):
-            kind = "ai block"
-        else:
-            continue
-        if not can_reach(flow, block.id, goal):
-            yield problem(
+    for block, kind in without_escalation(ctx.project, flow):
+        yield problem(
                 f"no `escalate` block can be reached from {kind} '{block.id}': a visitor "
                 "who asks for a human cannot get one",
                 block.span_of("id"),
@@ -200,7 +174,12 @@ def message_too_long(flow: Flow, ctx: LintContext) -> Iterator[Problem]:
     Bad:
         - id: terms
           type: message
-          text: "Our terms of service, in full: ... (800 characters)"
+          text: >-
+            Our terms of service, in full: orders are binding once we confirm them by
+            email. You may cancel within 14 days of delivery by writing to us, and we
+            refund the price within 10 working days. Items must come back unused, in
+            their original packaging. You pay for the return unless the item arrived
+            damaged. Our liability is limited to the price of the order.
 
     Good:
         - id: terms

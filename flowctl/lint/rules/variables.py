@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from jinja2 import nodes
 
 from flowctl.expr.syntax import RESERVED_NAMES, Analysis, analyse_condition, analyse_template
+from flowctl.lint.analysis import saved_names
 from flowctl.lint.context import LintContext
 from flowctl.lint.registry import problem, rule
 from flowctl.model.blocks import (
@@ -214,14 +215,6 @@ def _path_without(flow: Flow, flow_data: DataFlow, name: str, goal: str) -> list
     return None
 
 
-def _saved_names(flow: Flow) -> dict[str, list[Block]]:
-    saved: dict[str, list[Block]] = {}
-    for block in flow.blocks:
-        for ref in block.saves():
-            saved.setdefault(ref.name, []).append(block)
-    return saved
-
-
 def _callers_save(flow: Flow, ctx: LintContext) -> set[str]:
     """Variables saved by flows that hand over to this one with ``goto``."""
     names: set[str] = set()
@@ -229,7 +222,7 @@ def _callers_save(flow: Flow, ctx: LintContext) -> set[str]:
         if other is flow:
             continue
         if any(isinstance(b, GotoBlock) and b.flow.name == flow.id for b in other.blocks):
-            names.update(_saved_names(other))
+            names.update(saved_names(other))
     return names
 
 
@@ -279,7 +272,7 @@ def undefined_variable(flow: Flow, ctx: LintContext) -> Iterator[Problem]:
     if not flow.blocks:
         return
     flow_data = data_flow(flow, ctx)
-    saved = _saved_names(flow)
+    saved = saved_names(flow)
     inherited: set[str] | None = None
     for use in _flow_uses(flow, ctx):
         if not use.runtime:

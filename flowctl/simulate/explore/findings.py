@@ -1,0 +1,113 @@
+"""What explore reports: edges no generated visitor reached (and the likely reason), and
+invariants a path breaks.
+
+Invariants: every path ends in ``end``, ``escalate`` or ``goto`` (not by falling off the
+end, not stuck); no more than ``max_messages`` bot messages pass without a chance to reply;
+invalid answers do not lead back to the same question; and, by the same analysis as lint's
+X002, an escalation can be reached from every free-text question and ai block (through a
+``goto`` too).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flowctl.engine import Took
+from flowctl.lint.analysis import saved_names, without_escalation
+from flowctl.model.blocks import BranchBlock, QuestionBlock
+from flowctl.model.graph import EdgeKind
+from flowctl.model.span import SourceSpan
+
+if TYPE_CHECKING:
+    from flowctl.simulate.explore.search import Explorer, Finding, Path
+
+
+def unreached(explorer: Explorer, uncovered: set[str]) -> list[Finding]:
+    from flowctl.model.graph import reachable
+    from flowctl.simulate.explore.search import Finding
+
+    flow, edges = explorer.flow, explorer.all_edges
+    graph_reachable = reachable(flow)
+    findings = []
+    for key in sorted(uncovered, key=lambda k: (edges[k].span.line, k)):
+        edge = edges[key]
+        block = flow.by_id.get(edge.source)
+        if edge.source not in graph_reachable:
+            reason = f"block '{edge.source}' cannot be reached at all"
+        elif edge.kind == EdgeKind.CASE and _reads_flow_values(explorer, block, edge.label):
+            reason = ("its condition reads values the flow sets itself (a counter or a loop?); "
+                      "try a larger --unroll")
+        elif edge.kind == EdgeKind.CASE:
+            reason = "no context derived from the condition's comparisons makes it hold first"
+        elif edge.kind in (EdgeKind.DEFAULT, EdgeKind.FALLTHROUGH) and isinstance(block, BranchBlock):
+            reason = "no context derived from the conditions makes every case false"
+        elif edge.kind == EdgeKind.ON_INVALID:
+            reason = "no answer could be derived that the question rejects"
+        elif edge.kind in (EdgeKind.NEXT, EdgeKind.FALLTHROUGH) and isinstance(block, QuestionBlock):
+            reason = "no valid answer could be derived (a pattern explore cannot satisfy?)"
+        else:
+            reason = "not reached within the exploration bounds (paths, moves, loop unrolling)"
+        findings.append(Finding(f"{key}: {reason}", edge.span))
+    return findings
+
+
+def _reads_flow_values(explorer: Explorer, block: Any, label: str) -> bool:
+    from flowctl.expr.syntax import analyse_condition
+    from flowctl.model.blocks import SetBlock
+    from flowctl.model.values import iter_expressions
+
+    if not isinstance(block, BranchBlock):
+        return False
+    number = int(label.split()[-1]) if label.startswith("case ") else 0
+    if not 0 < number <= len(block.cases):
+        return False
+    saved = {name for name, blocks in saved_names(explorer.flow).items()
+             if any(isinstance(b, SetBlock) for b in blocks)}
+    return any(analyse_condition(e.source).variables & saved
+               for e in iter_expressions(block.cases[number - 1].when))
+
+
+def violations(explorer: Explorer, paths: list[Path]) -> list[Finding]:
+    from flowctl.simulate.explore.search import Finding
+
+    flow, limits = explorer.flow, explorer.limits
+    findings: list[Finding] = []
+    seen: set[str] = set()
+
+    def add(message: str, span: SourceSpan) -> None:
+        if message not in seen:
+            seen.add(message)
+            findings.append(Finding(message, span))
+
+    def span_of(block_id: str) -> SourceSpan:
+        block = flow.by_id.get(block_id)
+        return block.span if block is not None else flow.span
+
+    for block in flow.blocks:
+        if isinstance(block, QuestionBlock) and block.on_invalid is not None \
+                and block.on_invalid.name == block.id:
+            add(f"invalid answers at '{block.id}' lead back to the same question: a visitor "
+                "who cannot answer is asked forever", block.on_invalid.span)
+    for block, kind in without_escalation(explorer.project, flow):
+        add(f"no escalation is reachable from {kind} '{block.id}'", block.span)
+    for path in paths:
+        if path.state is None:
+            continue
+        blocks = path.blocks
+        last = blocks[-1] if blocks else ""
+        taken = [e.edge for e in path.trace if isinstance(e, Took)]
+        if path.truncated:
+            add(f"a path does not end within {limits.max_moves} moves "
+                f"(stuck or looping at '{last}')", span_of(last))
+        elif not taken or taken[-1].kind != EdgeKind.END or taken[-1].target is not None:
+            how = ("falls off the end of the flow" if taken and taken[-1].target is None
+                   and taken[-1].kind == EdgeKind.FALLTHROUGH else f"ends '{path.state.outcome}'")
+            add(f"a path {how} at '{last}' instead of reaching an end, escalate or goto "
+                "block", span_of(last))
+        for outputs in (out for per_input in path.outputs for out in per_input):
+            for run, message in enumerate(outputs, 1):
+                if run > limits.max_messages:
+                    add(f"more than {limits.max_messages} bot messages in a row before "
+                        f"'{message.block}' without a chance to reply", span_of(message.block))
+                    break
+    return findings
