@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-from flowctl.engine.ports import Response
+from flowctl.engine.calls import Response
+from flowctl.engine.device import DEVICE_TYPES
 from flowctl.errors import ConfigError
+from flowctl.model.flow import EVENT_TYPES as FLOW_EVENT_TYPES
 
-#: Event types of the spec's context table (custom events are written ``custom:<name>``).
-EVENT_TYPES = ("page_view", "chat_opened", "visitor_message", "visitor_idle",
-               "visitor_identified", "conversation_closed")
-DEVICE_TYPES = ("desktop", "mobile", "tablet", "bot")
+#: Event types a chat can start on, without ``custom`` (written ``custom:<name>``).
+EVENT_TYPES = tuple(kind for kind in FLOW_EVENT_TYPES if kind != "custom")
 
 
 @dataclass

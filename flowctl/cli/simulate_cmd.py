@@ -68,52 +68,36 @@ def simulate(
     """
     from flowctl.cli.app import fail
     from flowctl.errors import FlowctlError
-    from flowctl.loader.project import display_path, kind_of, load_project
-    from flowctl.simulate.coverage import compute
+    from flowctl.loader.project import load_project
     from flowctl.simulate.report import SimulateOptions, junit_xml, report_json, report_text
     from flowctl.simulate.runner import run_project
+    from flowctl.simulate.selection import Selection
 
     try:
         project, requested = load_project(paths or [])
     except FlowctlError as error:
         fail(error)
-    asked = {display_path(p) for p in requested}
-    asked_flows = {display_path(p) for p in requested if kind_of(p) == "flow"}
-    flow_ids = {flow.id for flow in project.flows if flow.file in asked_flows}
-    files = sorted(vf.file for vf in project.visitor_files
-                   if vf.file in asked or (vf.flow is not None and vf.flow.name in flow_ids))
+    chosen = Selection.of(project, requested, whole=not paths)
 
     use_color = color if color is not None else (
         sys.stdout.isatty() and not os.environ.get("NO_COLOR") and format == Format.text)
-    if _broken(project, asked, bool(use_color), format.value):
+    if _broken(project, set(chosen.asked), bool(use_color), format.value):
         raise typer.Exit(2)
     if explore:
         from flowctl.simulate.explore import Limits
 
-        targets = [f for f in project.flows if f.file in asked_flows] or (
-            [f for f in project.flows if f.id in {vf.flow.name for vf in project.visitor_files
-                                                   if vf.file in asked and vf.flow}]
-            if paths else list(project.flows))
+        targets = chosen.explore_targets(project)
         limits = Limits(max_paths=max_paths, max_moves=max_moves, max_visits=unroll,
                         max_messages=max_messages)
         raise typer.Exit(_explore(project, targets, limits, write, format.value))
-    if not files:
+    if not chosen.files:
         typer.echo("flowctl: error: no visitors files to run", err=True)
         typer.echo("  hint: write scripted visitors in a *.visitors.yaml file next to the flow",
                    err=True)
         raise typer.Exit(2)
 
-    result = run_project(project, files)
-    covered = set(flow_ids)
-    if not paths:
-        covered |= {flow.id for flow in project.flows}
-    for vf in project.visitor_files:
-        if vf.file in files and vf.flow is not None:
-            covered.add(vf.flow.name)
-    for visitor in result.visitors:
-        covered.update(visitor.flows)
-    order = [flow.id for flow in project.flows if flow.id in covered]
-    coverage = compute(project, [v.trace for v in result.visitors], order)
+    result = run_project(project, chosen.files)
+    coverage = chosen.coverage(project, result)
 
     options = SimulateOptions(color=bool(use_color), verbose=verbose, min_coverage=min_coverage)
     if format == Format.json:

@@ -25,6 +25,8 @@ from functools import lru_cache
 from typing import Any
 
 FIELDS = ("type", "browser", "browser_version", "os", "os_version")
+#: What ``device.type`` can be.
+DEVICE_TYPES = ("desktop", "mobile", "tablet", "bot")
 _BOT = re.compile(r"bot\b|crawl|spider|slurp|headless|lighthouse|facebookexternalhit|"
                   r"bingpreview|python-requests|curl/|wget/", re.IGNORECASE)
 _TABLET = re.compile(r"ipad|tablet|kindle|silk|playbook|galaxy tab|sm-t\d|sm-x\d|nexus (7|9|10)\b",

@@ -118,8 +118,8 @@ class Engine:
             choices = tuple(choice.label for choice in block.choices)
             free_text = not block.choices or block.allow_other or block.expect != "choice"
         if isinstance(block, FormBlock):
-            fields = tuple(FieldSpec(f.name, f.name, f.type, f.required, tuple(f.options))
-                           for f in block.form_fields)
+            fields = tuple(FieldSpec(f.name, _plain_label(f.label, f.name), f.type, f.required,
+                                     tuple(f.options)) for f in block.form_fields)
         call = state.pending.get("key") if state.pending else None
         return Awaiting(state.input_id or "", state.flow, state.block, state.waiting_for,
                         choices, fields, free_text, expires, call)
@@ -160,3 +160,9 @@ class Engine:
         for source, message in errors:
             run.log.append(Diagnostic("expression", f"{source}: {message}", run.state.flow,
                                       run.state.block or ""))
+
+
+def _plain_label(label: Any, name: str) -> str:
+    """A field's label when it needs no rendering (the form message has the rendered one)."""
+    source = getattr(label, "source", None)
+    return source if isinstance(source, str) and "{" not in source else name
