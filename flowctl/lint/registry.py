@@ -3,6 +3,8 @@
 A rule module defines one or more functions decorated with :func:`rule`.  The docstring's
 first line is the summary; the rest explains the rule and shows a failing (``Bad:``) and a
 passing (``Good:``) example, which ``flowctl rules CODE`` prints and the docs reuse.
+tests/lint/test_rule_examples.py runs both, so they must be real YAML: a comment line
+``# flowctl.yaml: KEY: VALUE`` states what an example assumes of flowctl.yaml.
 
 Scopes: ``flow`` rules get ``(flow, ctx)``, ``project`` rules get ``(ctx)``, ``visitors``
 rules get ``(visitor_file, ctx)``.  Rules yield problems without code or severity; the

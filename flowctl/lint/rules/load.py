@@ -64,7 +64,10 @@ declare("S005", "input-limits", "error", """
     Bad:
         a: &a [x, x, x, x, x, x, x, x, x]
         b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
-        # ... nine levels more
+        c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+        d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+        e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+        f: [*e, *e, *e, *e, *e, *e, *e, *e, *e]  # about 600,000 nodes
 
     Good:
         a: [x, x, x]

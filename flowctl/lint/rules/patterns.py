@@ -134,11 +134,11 @@ def invalid_regex(flow: Flow, ctx: LintContext) -> Iterator[Problem]:
 
     Bad:
         - {id: ask_code, type: question, text: Your order number?, expect: regex,
-           pattern: "^[A-Z{2}-\\d+$", on_invalid: human}
+           pattern: '^[A-Z{2}-\\d+$', on_invalid: human}
 
     Good:
         - {id: ask_code, type: question, text: Your order number?, expect: regex,
-           pattern: "^[A-Z]{2}-\\d+$", on_invalid: human}
+           pattern: '^[A-Z]{2}-\\d+$', on_invalid: human}
     """
     for found in flow_patterns(flow):
         error = _compile_error(found.source)

@@ -121,14 +121,20 @@ def unknown_schedule(flow: Flow, ctx: LintContext) -> Iterator[Problem]:
 
     Bad:
         start: {on: page_view, schedule: bussiness_hours}
-        ...
-          - {when: "within('office_hours')", next: to_sales}
+        blocks:
+          - id: route
+            type: branch
+            cases: [{when: "within('office_hours')", next: to_sales}]
+            default: leave_details
 
     Good:
         # flowctl.yaml: schedules: {business_hours: {hours: {mon-fri: "09:00-17:30"}}}
         start: {on: page_view, schedule: business_hours}
-        ...
-          - {when: "within('business_hours')", next: to_sales}
+        blocks:
+          - id: route
+            type: branch
+            cases: [{when: "within('business_hours')", next: to_sales}]
+            default: leave_details
     """
     if ctx.config is None:
         return
