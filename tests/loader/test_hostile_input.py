@@ -4,16 +4,23 @@ within the issue's bounds (under 1 s of CPU and 200 MB of memory for the whole r
 Each input runs in its own `flowctl lint --format json` process, so the bounds cover
 start-up as a user sees it; CPU time (not wall time) keeps the check stable on a busy
 machine.  bench/lint.py prints the same runs' wall times.
+
+Both bounds are that one process's own.  CPU time comes from os.wait4() for its pid.  Its
+peak memory cannot come from any rusage: Linux carries the parent's peak RSS over the
+fork and exec into the child's ru_maxrss (and into RUSAGE_CHILDREN), so under a large
+pytest every child would look as large as pytest.  The child therefore reports its own
+VmHWM (the peak RSS of its own address space, which exec starts afresh) when it exits.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -42,20 +49,67 @@ def _hostile() -> dict[str, tuple[bytes, str, int]]:
 
 CASES = _hostile()
 
+# `python -m flowctl`, plus an exit hook that writes the process's peak RSS (kB) to a file.
+RUN_FLOWCTL = """
+import atexit, os, runpy, sys
+
+def report_peak(path=os.environ.pop("FLOWCTL_TEST_PEAK_FILE")):
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except OSError:  # no /proc (macOS): ru_maxrss, in bytes there
+        import resource
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    with open(path, "w", encoding="ascii") as out:
+        out.write(str(peak))
+
+atexit.register(report_peak)
+runpy.run_module("flowctl", run_name="__main__", alter_sys=True)
+"""
+
+
+class Run(NamedTuple):
+    returncode: int
+    stdout: bytes
+    stderr: str
+    cpu: float  # seconds of CPU, user and system, of this process alone
+    peak_mb: float  # its peak resident memory
+
+
+def run_flowctl(args: list[str], cwd: Path, timeout: float = 60) -> Run:
+    """Run `python -m flowctl ARGS` and measure that one process."""
+    out, err, peak = cwd / ".stdout", cwd / ".stderr", cwd / ".peak"
+    env = {**os.environ, "NO_COLOR": "1", "FLOWCTL_TEST_PEAK_FILE": str(peak)}
+    with open(out, "wb") as stdout, open(err, "wb") as stderr:
+        proc = subprocess.Popen([sys.executable, "-c", RUN_FLOWCTL, *args], cwd=cwd, env=env,
+                                stdout=stdout, stderr=stderr)
+    timed_out = threading.Event()
+
+    def kill() -> None:
+        timed_out.set()
+        proc.kill()
+
+    timer = threading.Timer(timeout, kill)
+    timer.start()
+    try:
+        _pid, status, usage = os.wait4(proc.pid, 0)  # reaps it: its own rusage, no one else's
+    finally:
+        timer.cancel()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    assert not timed_out.is_set(), f"flowctl {' '.join(args)} ran for more than {timeout} s"
+    stderr_text = err.read_text(encoding="utf-8", errors="replace")
+    assert peak.exists(), f"the child reported no peak memory:\n{stderr_text}"
+    return Run(proc.returncode, out.read_bytes(), stderr_text,
+               usage.ru_utime + usage.ru_stime, int(peak.read_text()) / 1024)
+
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_hostile_input(name: str, tmp_path: Path) -> None:
     content, code, line = CASES[name]
     target = tmp_path / f"{name}.flow.yaml"
     target.write_bytes(content)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run(
-        [sys.executable, "-m", "flowctl", "lint", str(target), "--format", "json"],
-        capture_output=True, cwd=tmp_path, timeout=60,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    stderr = proc.stderr.decode("utf-8", "replace")
+    proc = run_flowctl(["lint", str(target), "--format", "json"], tmp_path)
+    stderr = proc.stderr
     assert "Traceback" not in stderr, stderr
     assert proc.returncode == 1, (proc.returncode, stderr)
     report = json.loads(proc.stdout)
@@ -67,7 +121,17 @@ def test_hostile_input(name: str, tmp_path: Path) -> None:
     if line:
         assert problem["line"] == line, problem
     assert problem["message"]
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    peak_mb = after.ru_maxrss / 1024  # kilobytes on Linux
-    assert cpu < 1.0, f"{name}: {cpu:.2f} s of CPU"
-    assert peak_mb < 200, f"{name}: {peak_mb:.0f} MB peak"
+    assert proc.cpu < 1.0, f"{name}: {proc.cpu:.2f} s of CPU"
+    assert proc.peak_mb < 200, f"{name}: {proc.peak_mb:.0f} MB peak"
+
+
+def test_memory_is_measured_per_process(tmp_path: Path) -> None:
+    """A child does not inherit the test run's peak memory, as ru_maxrss would make it."""
+    ballast = bytearray(160 * 1024 * 1024)
+    ballast[::4096] = b"\x01" * len(range(0, len(ballast), 4096))  # make every page resident
+    try:
+        run = run_flowctl(["--version"], tmp_path)
+    finally:
+        del ballast
+    assert run.returncode == 0, run.stderr
+    assert run.peak_mb < 100, f"`flowctl --version` peaked at {run.peak_mb:.0f} MB"
