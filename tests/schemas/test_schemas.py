@@ -8,9 +8,10 @@ message (quotes ' and " are interchangeable):
     # schema: flow
     # error: /blocks/1/retries "three" is not of type "integer"
 
-Cases are read as YAML 1.2 (core schema), as flowctl reads files: ``yes``/``no``/``on``/
-``off`` and dates stay strings.  Every case is validated by jsonschema-rs (what flowctl
-uses) and by the reference ``jsonschema`` library, which must agree.
+Cases are read by flowctl's own YAML reader (flowctl.loader.yaml_reader), so as YAML 1.2
+(core schema): ``yes``/``no``/``on``/``off`` and dates stay strings.  Every case is validated
+by jsonschema-rs (what flowctl uses) and by the reference ``jsonschema`` library, which must
+agree.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from typing import Any
 import jsonschema
 import jsonschema_rs
 import pytest
-import yaml
+
+from flowctl.loader.yaml_reader import parse_yaml_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_DIR = ROOT / "schemas"
@@ -37,54 +39,16 @@ VAGUE = ("is not valid under any of the given schemas", "oneOf", "anyOf", "one o
 
 
 # --------------------------------------------------------------------------------------
-# YAML 1.2 core schema reading (PyYAML implements YAML 1.1)
+# Reading: flowctl's own reader, so the cases mean what they mean to flowctl
 # --------------------------------------------------------------------------------------
 
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False,
-         "FALSE": False}
-_INT = re.compile(r"^[-+]?[0-9]+$")
-_OCT = re.compile(r"^0o[0-7]+$")
-_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
-_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
-_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
-_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 
-
-def _plain(text: str) -> Any:
-    if _NULL.match(text):
-        return None
-    if text in _BOOL:
-        return _BOOL[text]
-    if _INT.match(text):
-        return int(text)
-    if _OCT.match(text):
-        return int(text[2:], 8)
-    if _HEX.match(text):
-        return int(text[2:], 16)
-    if _FLOAT.match(text):
-        return float(text)
-    if _INF.match(text):
-        return float("-inf") if text.startswith("-") else float("inf")
-    if _NAN.match(text):
-        return float("nan")
-    return text
-
-
-def _build(node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return node.value if node.style else _plain(node.value)  # style "" or None: plain
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item) for item in node.value]
-    if isinstance(node, yaml.MappingNode):
-        return {_build(key): _build(value) for key, value in node.value}
-    raise TypeError(f"unexpected YAML node {node!r}")
-
-
-def load_yaml12(text: str) -> Any:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    node = yaml.compose(text, Loader=loader)
-    return None if node is None else _build(node)
+def load_yaml12(text: str, name: str = "<case>") -> Any:
+    """The data flowctl reads from ``text`` (flowctl.loader.yaml_reader), which must read it
+    without a problem: YAML 1.2 core schema, no tags, no duplicate keys."""
+    doc = parse_yaml_text(text, name)
+    assert not doc.problems, "\n".join(f"{p.span} {p.code}: {p.message}" for p in doc.problems)
+    return doc.data
 
 
 def test_yaml12_loader() -> None:
@@ -247,7 +211,7 @@ def _read_case(case: Path) -> tuple[str, list[tuple[str, str]], Any]:
         found = ERROR.match(line)
         if found:
             errors.append((found.group(1), found.group(2)))
-    return match.group(1), errors, load_yaml12(text)
+    return match.group(1), errors, load_yaml12(text, case.name)
 
 
 def _pointer(path: Any) -> str:
@@ -322,6 +286,6 @@ def _example_files() -> list[Path]:
 def test_example_project_files(path: Path) -> None:
     kind = ("project" if path.name == "flowctl.yaml"
             else "visitors" if path.name.endswith(".visitors.yaml") else "flow")
-    data = load_yaml12(path.read_text(encoding="utf-8"))
+    data = load_yaml12(path.read_text(encoding="utf-8"), path.name)
     rs = _rs_errors(kind, data)
     assert not rs, "\n".join(f"{p}: {m}" for p, m in rs)
