@@ -4,7 +4,8 @@
 :mod:`flowctl.diff.semantic` compares them (pure functions over model objects, with
 :mod:`flowctl.diff.matching` for renames and moves and :mod:`flowctl.diff.represent` for
 comparable values) into the records of :mod:`flowctl.diff.result`, and
-:mod:`flowctl.diff.report` (text, JSON) and :mod:`flowctl.diff.markdown` print them;
+:mod:`flowctl.diff.report` (text, JSON) and :mod:`flowctl.diff.markdown` print them, as
+:mod:`flowctl.diff.options` says;
 :mod:`flowctl.diff.render` draws before and after diagrams.
 """
 

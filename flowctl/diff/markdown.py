@@ -10,7 +10,7 @@ from flowctl.diff.result import FieldChange, FlowDiff, ProjectDiff
 from flowctl.diff.wording import move_words, plural, show, summary_words
 
 if TYPE_CHECKING:
-    from flowctl.diff.report import DiffReportOptions
+    from flowctl.diff.options import DiffReportOptions
 
 
 def code(text: str) -> str:

@@ -28,23 +28,16 @@ templates and conditions; ``null`` when absent).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any, TextIO
 
 from flowctl.diff.markdown import report_markdown
+from flowctl.diff.options import DiffReportOptions  # also imported from here by the CLI
 from flowctl.diff.result import BlockDiff, EdgeChange, FieldChange, FlowDiff, Move, ProjectDiff
 from flowctl.diff.wording import block_title, move_words, plural, show, summary_words
 from flowctl.model.span import SourceSpan
 
 SCHEMA_VERSION = 1
 MAX_VALUE = 160
-
-
-@dataclass
-class DiffReportOptions:
-    base: str = "before"
-    head: str = "after"
-    color: bool = False
 
 
 # -- JSON -------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The linter: rules over a loaded project, their registry, selection and suppression."""
