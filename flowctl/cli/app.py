@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import gc
 import sys
-from typing import NoReturn
 
 import typer
 
 from flowctl import __version__
+from flowctl.cli.failure import fail
 from flowctl.errors import FlowctlError
 
 app = typer.Typer(
@@ -36,13 +36,6 @@ def main_options(
 
     Example: flowctl lint flows/
     """
-
-
-def fail(error: FlowctlError) -> NoReturn:
-    typer.echo(f"flowctl: error: {error.message}", err=True)
-    if error.hint:
-        typer.echo(f"  hint: {error.hint}", err=True)
-    raise typer.Exit(2)
 
 
 def _register() -> None:

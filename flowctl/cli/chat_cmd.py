@@ -74,7 +74,7 @@ def chat(
     """
     from flowctl.chat import options as parse
     from flowctl.chat.session import ChatSession
-    from flowctl.cli.app import fail as fail_with
+    from flowctl.cli.failure import fail as fail_with
     from flowctl.errors import FlowctlError
     from flowctl.expr.schedule import project_zone
     from flowctl.loader.project import load_project

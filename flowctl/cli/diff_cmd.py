@@ -52,7 +52,7 @@ def diff(
 
       flowctl diff old/booking.flow.yaml flows/booking.flow.yaml
     """
-    from flowctl.cli.app import fail
+    from flowctl.cli.failure import fail
     from flowctl.errors import FlowctlError
 
     try:

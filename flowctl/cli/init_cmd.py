@@ -35,7 +35,7 @@ def init(
 
       cd my-flows && flowctl lint
     """
-    from flowctl.cli.app import fail
+    from flowctl.cli.failure import fail
     from flowctl.errors import FlowctlError
     from flowctl.scaffold import scaffold
 

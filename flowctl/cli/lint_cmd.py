@@ -62,7 +62,7 @@ def lint(
 
       flowctl lint --select G,R --ignore X005
     """
-    from flowctl.cli.app import fail
+    from flowctl.cli.failure import fail
     from flowctl.errors import ConfigError, FlowctlError
     from flowctl.lint.config import unknown_cli_keys
     from flowctl.lint.runner import lint_project

@@ -55,7 +55,7 @@ def render(
 
       flowctl render --project -o map.svg
     """
-    from flowctl.cli.app import fail
+    from flowctl.cli.failure import fail
     from flowctl.errors import ConfigError, FlowctlError
 
     try:

@@ -16,7 +16,7 @@ def rules(
 
       flowctl rules G002
     """
-    from flowctl.lint.registry import all_rules, find_rule
+    from flowctl.lint.catalogue import all_rules, find_rule
 
     if code is None:
         for rule in all_rules().values():

@@ -66,7 +66,7 @@ def simulate(
 
       flowctl simulate flows/booking.flow.yaml --explore --write generated/
     """
-    from flowctl.cli.app import fail
+    from flowctl.cli.failure import fail
     from flowctl.errors import FlowctlError
     from flowctl.loader.project import load_project
     from flowctl.simulate.report import SimulateOptions, junit_xml, report_json, report_text

@@ -16,6 +16,7 @@ from flowctl.engine.effects import Awaiting, Diagnostic, Step
 from flowctl.engine.inputs import Input
 from flowctl.engine.ports import Ports
 from flowctl.engine.run import Compiled, StepRun
+from flowctl.engine.runners import run_block
 from flowctl.engine.start import Decision, StartHistory, choose, verdict_for
 from flowctl.engine.state import Conversation, StateError, WaitingFor
 from flowctl.model.blocks import FormBlock, QuestionBlock
@@ -47,7 +48,7 @@ class Engine:
             adjacency(flow)  # the graph, built once and cached per flow
             self.evaluator.prepare(t.source for block in flow.blocks for _, t in block.templates())
         self._compiled = Compiled(self.flows, self.evaluator,
-                                  dict(config.endpoints) if config else {}, self.zone)
+                                  dict(config.endpoints) if config else {}, self.zone, run_block)
 
     # -- conversations --------------------------------------------------------------------------
 

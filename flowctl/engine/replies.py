@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from flowctl.engine.effects import CallSettled, ProfileSet
 from flowctl.engine.inputs import Click, Elapse, Input, Responded, Say, SubmitForm
 from flowctl.engine.ports import AssistantQuestion, AssistantReply
-from flowctl.engine.runners import form_message, question_message, set_variable
+from flowctl.engine.runners import form_message, question_message, set_variable, settle_call
 from flowctl.engine.state import ASSISTANT_HISTORY, WaitingFor
 from flowctl.engine.validation import check_form, validate
 from flowctl.model.blocks import AIBlock, Block, DataBlock, FormBlock, QuestionBlock
@@ -24,7 +24,6 @@ from flowctl.model.flow import Flow
 from flowctl.model.graph import EdgeKind
 
 if TYPE_CHECKING:
-    from flowctl.engine.calls import Response
     from flowctl.engine.run import StepRun
 
 
@@ -152,18 +151,6 @@ def _responded(run: StepRun, flow: Flow, block: Block, event: Responded) -> bool
     run.log.append(CallSettled(call, event.response, event.attempts))
     run.resume(flow, settle_call(run, flow, block, event.response, ok=event.response.ok))
     return True
-
-
-def settle_call(run: StepRun, flow: Flow, block: DataBlock, response: Response | None,
-                *, ok: bool) -> Block | None:
-    """Where a data block goes once its call is answered: save and on, or ``on_error``."""
-    if ok and response is not None:
-        if block.save is not None:
-            set_variable(run, block.save.name, response.json)
-        return run.proceed(flow, block)
-    if block.on_error is not None:
-        return run.follow(flow, block, EdgeKind.ON_ERROR)
-    return run.proceed(flow, block)
 
 
 def _set_profile(profile: dict[str, Any], field_name: str, value: Any) -> None:

@@ -44,12 +44,13 @@ MAX_GOTO = 20
 
 @dataclass(frozen=True)
 class Compiled:
-    """What a step needs of the compiled project."""
+    """What a step needs of the compiled project, and the function that runs a block."""
 
     flows: Mapping[str, Flow]
     evaluator: Evaluator
     endpoints: Mapping[str, Endpoint]
     zone: Any  # tzinfo
+    run_block: Callable[[StepRun, Flow, Block], Block | None]
 
 
 class _Static(Mapping[str, Any]):
@@ -125,8 +126,7 @@ class StepRun:
 
     def run(self, flow: Flow, block: Block | None) -> None:
         """Run blocks from ``block`` until the flow waits or ends."""
-        from flowctl.engine.runners import run_block
-
+        run_block = self.compiled.run_block
         budget = MAX_BLOCKS_PER_STEP
         while block is not None:
             budget -= 1

@@ -38,6 +38,7 @@ from flowctl.model.flow import Flow
 from flowctl.model.graph import EdgeKind
 
 if TYPE_CHECKING:
+    from flowctl.engine.calls import Response
     from flowctl.engine.run import StepRun
 
 
@@ -206,8 +207,6 @@ def _goto(run: StepRun, flow: Flow, block: GotoBlock) -> Block | None:
 def _data(run: StepRun, flow: Flow, block: DataBlock) -> Block | None:
     """Make the call: the host performs it.  The flow waits for the answer when it saves it
     or has an ``on_error``; otherwise it goes on at once."""
-    from flowctl.engine.replies import settle_call
-
     state, ctx, ev = run.state, run.ctx(), run.evaluator
     endpoint = run.compiled.endpoints.get(block.endpoint.name)
     visit = state.visits.get(block.id, 0) + 1
@@ -237,6 +236,18 @@ def _data(run: StepRun, flow: Flow, block: DataBlock) -> Block | None:
     state.pending = call.to_json()
     run.wait(WaitingFor.RESPONSE)
     return None
+
+
+def settle_call(run: StepRun, flow: Flow, block: DataBlock, response: Response | None,
+                *, ok: bool) -> Block | None:
+    """Where a data block goes once its call is answered: save and on, or ``on_error``."""
+    if ok and response is not None:
+        if block.save is not None:
+            set_variable(run, block.save.name, response.json)
+        return run.proceed(flow, block)
+    if block.on_error is not None:
+        return run.follow(flow, block, EdgeKind.ON_ERROR)
+    return run.proceed(flow, block)
 
 
 _RUNNERS: dict[type, Callable[..., Block | None]] = {

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flowctl.lint.registry import Rule, all_rules, names_rule
+from flowctl.lint.catalogue import all_rules
+from flowctl.lint.registry import Rule, names_rule
 from flowctl.model.problem import Problem, Severity
 from flowctl.model.project import LintSettings
 

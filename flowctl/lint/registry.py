@@ -63,22 +63,10 @@ def declare(code: str, name: str, severity: str, doc: str, scope: str = "load") 
     RULES[code] = Rule(code, name, Severity.parse(severity), scope, None, inspect.cleandoc(doc))
 
 
-def all_rules() -> dict[str, Rule]:
-    import flowctl.lint.rules  # noqa: F401  (registers every rule)
-
-    return dict(sorted(RULES.items()))
-
-
 def names_rule(key: str, code: str, name: str) -> bool:
     """Whether ``key`` as users write it (a code in any case, a rule name, or ``all``) names
     the rule ``code`` / ``name``."""
     return key.lower() == "all" or key.upper() == code or key == name
-
-
-def find_rule(key: str) -> Rule | None:
-    """The rule a code (any case) or a rule name stands for."""
-    return next((rule for rule in all_rules().values()
-                 if key.lower() != "all" and names_rule(key, rule.code, rule.name)), None)
 
 
 def problem(message: str, span: Any, hint: str | None = None) -> Problem:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from flowctl.lint.catalogue import all_rules, find_rule
 from flowctl.lint.config import RuleSelection, select_rules
 from flowctl.lint.context import LintContext
-from flowctl.lint.registry import Rule, all_rules, find_rule
+from flowctl.lint.registry import Rule
 from flowctl.lint.suppress import Directive, matches, parse_directives
 from flowctl.model.problem import Problem, Severity
 from flowctl.model.project import Project

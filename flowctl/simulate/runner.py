@@ -26,7 +26,7 @@ from flowctl.simulate.visitor import Stop, Store, VisitorRun
 
 def run_visitor(engine: Engine, visitor_file: VisitorFile, visitor: Visitor,
                 knowledge: KnowledgeBase, store: Store | None = None) -> VisitorResult:
-    from flowctl.simulate.expect import check_expect
+    from flowctl.simulate.expectations import check_expect
 
     run = VisitorRun(engine, visitor_file, visitor, knowledge, store)
     try:

@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flowctl.cli.app import app
-from flowctl.lint.registry import all_rules
+from flowctl.lint.catalogue import all_rules
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "flows"

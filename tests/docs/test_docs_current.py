@@ -28,7 +28,7 @@ def test_format_page_is_current() -> None:
 
 
 def test_every_rule_documents_a_failing_and_a_passing_example() -> None:
-    from flowctl.lint.registry import all_rules
+    from flowctl.lint.catalogue import all_rules
 
     for rule in all_rules().values():
         assert rule.summary, rule.code

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from flowctl.lint.registry import all_rules
+from flowctl.lint.catalogue import all_rules
 from flowctl.lint.runner import lint_project
 from flowctl.loader.project import load_project
 from flowctl.model.problem import Severity

@@ -26,7 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from flowctl.lint.registry import Rule, all_rules
+from flowctl.lint.catalogue import all_rules
+from flowctl.lint.registry import Rule
 from flowctl.lint.runner import lint_project
 from flowctl.loader.project import load_project
 from flowctl.model.problem import Problem

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft7Validator
 
-from flowctl.lint.registry import all_rules
+from flowctl.lint.catalogue import all_rules
 from flowctl.lint.runner import LintResult
 
 from .conftest import problem

@@ -1,6 +1,7 @@
 """``flowctl simulate --explore``: generate visitors that cover every edge with few paths.
 
 * :mod:`~flowctl.simulate.explore.search`: the search, driving the engine's public API.
+* :mod:`~flowctl.simulate.explore.records`: bounds, paths and findings.
 * :mod:`~flowctl.simulate.explore.moves`: what a visitor can do at a waiting block.
 * :mod:`~flowctl.simulate.explore.setups`: contexts derived from the flow's conditions.
 * :mod:`~flowctl.simulate.explore.findings`: unreached edges and broken invariants.

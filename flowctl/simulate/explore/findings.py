@@ -10,23 +10,21 @@ X002, an escalation can be reached from every free-text question and ai block (t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flowctl.engine import Took
 from flowctl.lint.analysis import saved_names, without_escalation
 from flowctl.model.blocks import BranchBlock, QuestionBlock
-from flowctl.model.graph import EdgeKind
+from flowctl.model.flow import Flow
+from flowctl.model.graph import Edge, EdgeKind
+from flowctl.model.project import Project
 from flowctl.model.span import SourceSpan
-
-if TYPE_CHECKING:
-    from flowctl.simulate.explore.search import Explorer, Finding, Path
+from flowctl.simulate.explore.records import Finding, Limits, Path
 
 
-def unreached(explorer: Explorer, uncovered: set[str]) -> list[Finding]:
+def unreached(flow: Flow, edges: dict[str, Edge], uncovered: set[str]) -> list[Finding]:
     from flowctl.model.graph import reachable
-    from flowctl.simulate.explore.search import Finding
 
-    flow, edges = explorer.flow, explorer.all_edges
     graph_reachable = reachable(flow)
     findings = []
     for key in sorted(uncovered, key=lambda k: (edges[k].span.line, k)):
@@ -34,7 +32,7 @@ def unreached(explorer: Explorer, uncovered: set[str]) -> list[Finding]:
         block = flow.by_id.get(edge.source)
         if edge.source not in graph_reachable:
             reason = f"block '{edge.source}' cannot be reached at all"
-        elif edge.kind == EdgeKind.CASE and _reads_flow_values(explorer, block, edge.label):
+        elif edge.kind == EdgeKind.CASE and _reads_flow_values(flow, block, edge.label):
             reason = ("its condition reads values the flow sets itself (a counter or a loop?); "
                       "try a larger --unroll")
         elif edge.kind == EdgeKind.CASE:
@@ -51,7 +49,7 @@ def unreached(explorer: Explorer, uncovered: set[str]) -> list[Finding]:
     return findings
 
 
-def _reads_flow_values(explorer: Explorer, block: Any, label: str) -> bool:
+def _reads_flow_values(flow: Flow, block: Any, label: str) -> bool:
     from flowctl.expr.syntax import analyse_condition
     from flowctl.model.blocks import SetBlock
     from flowctl.model.values import iter_expressions
@@ -61,16 +59,13 @@ def _reads_flow_values(explorer: Explorer, block: Any, label: str) -> bool:
     number = int(label.split()[-1]) if label.startswith("case ") else 0
     if not 0 < number <= len(block.cases):
         return False
-    saved = {name for name, blocks in saved_names(explorer.flow).items()
+    saved = {name for name, blocks in saved_names(flow).items()
              if any(isinstance(b, SetBlock) for b in blocks)}
     return any(analyse_condition(e.source).variables & saved
                for e in iter_expressions(block.cases[number - 1].when))
 
 
-def violations(explorer: Explorer, paths: list[Path]) -> list[Finding]:
-    from flowctl.simulate.explore.search import Finding
-
-    flow, limits = explorer.flow, explorer.limits
+def violations(project: Project, flow: Flow, limits: Limits, paths: list[Path]) -> list[Finding]:
     findings: list[Finding] = []
     seen: set[str] = set()
 
@@ -88,7 +83,7 @@ def violations(explorer: Explorer, paths: list[Path]) -> list[Finding]:
                 and block.on_invalid.name == block.id:
             add(f"invalid answers at '{block.id}' lead back to the same question: a visitor "
                 "who cannot answer is asked forever", block.on_invalid.span)
-    for block, kind in without_escalation(explorer.project, flow):
+    for block, kind in without_escalation(project, flow):
         add(f"no escalation is reachable from {kind} '{block.id}'", block.span)
     for path in paths:
         if path.state is None:

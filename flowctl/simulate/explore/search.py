@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -37,52 +37,10 @@ from flowctl.model.blocks import BranchBlock, EscalateBlock
 from flowctl.model.flow import Flow
 from flowctl.model.graph import EdgeKind, adjacency, edges
 from flowctl.model.project import Project
-from flowctl.model.span import SourceSpan
+from flowctl.simulate.explore.findings import unreached, violations
 from flowctl.simulate.explore.moves import Move, moves_at
+from flowctl.simulate.explore.records import ExploreResult, Finding, Limits, Path
 from flowctl.simulate.explore.setups import Setup, setups
-
-
-@dataclass
-class Limits:
-    max_paths: int = 200
-    max_moves: int = 60  # moves (visitor actions) per path
-    max_visits: int = 2  # loop unrolling: times a path may enter the same block
-    max_messages: int = 5  # bot messages in a row without a chance to reply
-
-
-@dataclass
-class Path:
-    setup: Setup
-    moves: list[Move] = field(default_factory=list)
-    state: Conversation | None = None
-    covered: set[str] = field(default_factory=set)
-    outputs: list[list[list[BotMessage]]] = field(default_factory=list)  # per move, per input
-    exchanges: list[Exchange] = field(default_factory=list)
-    ai_replies: list[AssistantReply] = field(default_factory=list)
-    trace: list[Effect] = field(default_factory=list)
-    truncated: bool = False
-
-    @property
-    def blocks(self) -> list[str]:
-        """The blocks entered, in order (all flows)."""
-        return [e.block for e in self.trace if isinstance(e, Entered)]
-
-
-@dataclass(frozen=True)
-class Finding:
-    message: str
-    span: SourceSpan
-
-
-@dataclass
-class ExploreResult:
-    flow: Flow
-    paths: list[Path]
-    start_time: datetime
-    total_edges: int
-    covered: set[str]
-    unreached: list[Finding]
-    violations: list[Finding]
 
 
 @dataclass
@@ -323,8 +281,6 @@ class Explorer:
                          ScriptedAgents(dict(agents)), self.knowledge).ports()
 
     def run(self) -> ExploreResult:
-        from flowctl.simulate.explore.findings import unreached, violations
-
         uncovered = set(self.all_edges)
         paths: list[Path] = []
         tried = setups(self.flow, self.departments, self.start_time)
@@ -351,7 +307,8 @@ class Explorer:
             uncovered -= best.covered
         covered = set(self.all_edges) - uncovered
         return ExploreResult(self.flow, paths, self.start_time, len(self.all_edges), covered,
-                             unreached(self, uncovered), violations(self, paths))
+                             unreached(self.flow, self.all_edges, uncovered),
+                             violations(self.project, self.flow, self.limits, paths))
 
 
 def explore(project: Project, flow: Flow, limits: Limits | None = None) -> ExploreResult:

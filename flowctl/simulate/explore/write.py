@@ -8,7 +8,7 @@ from typing import Any
 
 from flowctl.engine import BotMessage, Click, FlowEnded, Say, SubmitForm
 from flowctl.model.blocks import AIBlock
-from flowctl.simulate.explore.search import ExploreResult, Finding, Path
+from flowctl.simulate.explore.records import ExploreResult, Finding, Path
 
 
 def _as_glob(text: str) -> str:
