@@ -49,7 +49,7 @@ def _render_doc(doc: str) -> str:
 
 
 def write_rules_markdown(out: TextIO) -> None:
-    from flowctl.lint.registry import all_rules
+    from flowctl.lint.catalogue import all_rules
 
     rules = all_rules()
     out.write("# Lint rules\n\n")

@@ -11,8 +11,7 @@ event log).  Every field is bounded: ``visits`` by the project's data blocks,
 
 from __future__ import annotations
 
-import copy
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -82,7 +81,7 @@ class Conversation:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data (enums as their strings), safe to store and to mutate."""
-        data = copy.deepcopy(asdict(self))
+        data = {name: _copy(getattr(self, name)) for name in _FIELDS}
         data["status"] = str(self.status)
         data["waiting_for"] = str(self.waiting_for) if self.waiting_for is not None else None
         return data
@@ -96,8 +95,7 @@ class Conversation:
         if not isinstance(schema, int) or schema > SCHEMA_VERSION:
             raise StateError(f"conversation schema {schema!r} is newer than this engine "
                              f"({SCHEMA_VERSION}): upgrade flowctl")
-        known = {f.name for f in fields(cls)}
-        values = {k: copy.deepcopy(v) for k, v in data.items() if k in known}
+        values = {k: _copy(v) for k, v in data.items() if k in _KNOWN}
         try:
             values["status"] = Status(values.get("status", Status.RUNNING))
             waiting = values.get("waiting_for")
@@ -109,3 +107,16 @@ class Conversation:
 
     def copy(self) -> Conversation:
         return Conversation.from_json(self.to_json())
+
+
+_FIELDS = tuple(f.name for f in fields(Conversation))
+_KNOWN = frozenset(_FIELDS)
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (dicts, lists, scalars): what the state holds."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_copy(item) for item in value]
+    return value

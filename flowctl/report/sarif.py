@@ -83,7 +83,7 @@ def sarif_result(problem: Problem, rule_index: dict[str, int]) -> dict[str, Any]
 
 def to_dict(result: LintResult, options: ReportOptions) -> dict[str, Any]:
     from flowctl import __version__
-    from flowctl.lint.registry import all_rules
+    from flowctl.lint.catalogue import all_rules
 
     version = options.tool_version or __version__
     rules = list(all_rules().values())
