@@ -1,0 +1,1 @@
+"""The runtime server: flowctl serve."""

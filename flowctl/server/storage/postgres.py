@@ -1,0 +1,100 @@
+"""PostgreSQL storage: several server processes on one database form one runtime.
+
+psycopg 3 with a connection pool.  A conversation's turns are serialised by locking its row
+(``SELECT ... FOR UPDATE``) in the transaction that applies the turn; due timers and outbox
+rows are claimed with ``FOR UPDATE SKIP LOCKED`` and leased, so each runs in one process
+and a process that dies mid-delivery gives its lease back when it expires.  Migrations run
+under an advisory lock, so processes starting together migrate once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from flowctl.server.storage.migrations import MIGRATIONS, statements
+from flowctl.server.storage.sql import POSTGRES, Tx
+
+#: The advisory lock key migrations hold ("flowctl" in ASCII).
+MIGRATION_LOCK = 0x666C6F7763746C
+
+
+def _pg(sql: str) -> str:
+    return sql.replace("?", "%s")
+
+
+class _Cursor:
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        await self.connection.execute(_pg(sql), tuple(params), prepare=True)
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        cursor = await self.connection.execute(_pg(sql), tuple(params), prepare=True)
+        row: tuple[Any, ...] | None = await cursor.fetchone()
+        return row
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cursor = await self.connection.execute(_pg(sql), tuple(params), prepare=True)
+        return list(await cursor.fetchall())
+
+
+class PostgresStorage:
+    dialect = POSTGRES
+
+    def __init__(self, url: str, *, min_size: int = 2, max_size: int = 20) -> None:
+        from psycopg_pool import AsyncConnectionPool
+
+        self.url = url
+        self.pool = AsyncConnectionPool(url, min_size=min_size, max_size=max_size, open=False,
+                                        kwargs={"autocommit": True})
+        self.describe = "postgresql://" + url.split("@")[-1].split("://")[-1]  # no password
+
+    async def open(self) -> None:
+        await self.pool.open(wait=True, timeout=30)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        async with self.pool.connection() as connection, connection.transaction():
+            yield Tx(_Cursor(connection), POSTGRES)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Tx]:
+        async with self.pool.connection() as connection:
+            yield Tx(_Cursor(connection), POSTGRES)
+
+    async def migrate(self) -> list[int]:
+        applied: list[int] = []
+        async with self.pool.connection() as connection:
+            async with connection.transaction():
+                await connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+                await connection.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                    "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+            for version, migration in MIGRATIONS:
+                async with connection.transaction():
+                    await connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+                    cursor = await connection.execute(
+                        "SELECT 1 FROM schema_migrations WHERE version = %s", (version,))
+                    if await cursor.fetchone():
+                        continue
+                    for statement in statements(migration, "postgres"):
+                        await connection.execute(statement)
+                    await connection.execute(
+                        "INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
+                    applied.append(version)
+        return applied
+
+    async def schema_version(self) -> int:
+        try:
+            async with self.pool.connection() as connection:
+                cursor = await connection.execute("SELECT MAX(version) FROM schema_migrations")
+                row = await cursor.fetchone()
+        except Exception:
+            return 0
+        return int(row[0] or 0) if row else 0
+
+    async def close(self) -> None:
+        await self.pool.close()
