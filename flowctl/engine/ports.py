@@ -35,6 +35,7 @@ class AssistantQuestion:
     instructions: str = ""
     knowledge: tuple[str, ...] = ()
     history: tuple[dict[str, str], ...] = ()
+    conversation: str = ""  # the conversation's id (a host's assistant may keep a thread)
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,7 @@ def _ai_turn(run: StepRun, flow: Flow, block: AIBlock, event: Say | Click) -> bo
                     if block.instructions is not None else "")
     question = AssistantQuestion(block.assistant.name, flow.id, block.id, text, instructions,
                                  tuple(k.name for k in block.knowledge),
-                                 tuple(dict(turn) for turn in state.assistant_log))
+                                 tuple(dict(turn) for turn in state.assistant_log), state.id)
     reply = run.guard("assistant", lambda: run.ports.assistant.reply(question),
                       AssistantReply(handoff="no_answer"), block.id)
     reason = reply.handoff

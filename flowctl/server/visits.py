@@ -1,0 +1,103 @@
+"""Visitors and events: who the visitor is, and whether an event starts a flow.
+
+The context of the flow format is built here: the widget's ``page``, ``visitor`` and
+``device`` (the user agent parsed by the engine), ``agents`` from presence, ``now`` from the
+server's clock.  Identity (``visitor.identified``, ``id``, ``attributes``) is trusted only with
+a valid HMAC signature under the project's identity secret.  The decision is the
+simulator's: ``Engine.select``, with ``once`` policies read from the stored start history.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from flowctl.engine import StartHistory
+from flowctl.server import auth
+from flowctl.server.errors import ApiError
+from flowctl.server.runtime import Runtime
+from flowctl.server.storage.records import ConversationRow
+from flowctl.server.turns import commit_step, conversation_view, messages_of, rfc3339
+
+
+async def create_visitor(runtime: Runtime, project: str) -> dict[str, Any]:
+    async with runtime.storage.read() as tx:
+        if await tx.project(project) is None:
+            raise ApiError(404, "not_found", f"nothing is published for project '{project}'")
+    visitor_id = auth.new_id("v_")
+    token = auth.new_token("fv_")
+    async with runtime.storage.transaction() as tx:
+        await tx.add_visitor(visitor_id, project, auth.token_hash(token), rfc3339(runtime.now()))
+    return {"visitor_id": visitor_id, "visitor_token": token}
+
+
+def identity_secret(runtime: Runtime, project: str) -> str | None:
+    variable = "FLOWCTL_IDENTITY_SECRET_" + re.sub(r"[^A-Z0-9]", "_", project.upper())
+    env = runtime.env or os.environ
+    return env.get(variable) or None
+
+
+def build_context(runtime: Runtime, project: str, visitor_id: str,
+                  body: dict[str, Any]) -> dict[str, Any]:
+    """The flow format's context from an events request (identity checked)."""
+    context = body.get("context") or {}
+    visitor = dict(context.get("visitor") or {})
+    for key in ("identified", "id", "attributes"):
+        visitor.pop(key, None)  # only a signed identity may set these
+    identity = body.get("identity")
+    if identity:
+        attributes = identity.get("attributes") or {}
+        if auth.identity_verified(identity_secret(runtime, project), str(identity.get("id")),
+                                  attributes, identity.get("signature")):
+            visitor.update(identified=True, id=str(identity["id"]), attributes=attributes)
+    visitor.setdefault("identified", False)
+    return {"event": dict(body["event"]), "page": dict(context.get("page") or {}),
+            "visitor": visitor, "device": dict(context.get("device") or {})}
+
+
+async def handle_event(runtime: Runtime, project: str, visitor_token: str | None,
+                       body: dict[str, Any], admin: bool) -> tuple[int, dict[str, Any]]:
+    async with runtime.storage.read() as tx:
+        visitor = await tx.visitor_by_token(project, auth.token_hash(visitor_token or ""))
+    if visitor is None:
+        raise ApiError(401, "unauthorized", "a visitor token of this project is needed "
+                       "(POST /v1/projects/{project}/visitors makes one)")
+    event = {"type": "", "name": "", "message": "", "data": {}, **body["event"]}
+    body = {**body, "event": event}
+    async with runtime.storage.transaction() as tx:
+        open_id = await tx.open_conversation(project, visitor.id)
+        if open_id is not None:
+            return 200, {"started": False, "open_conversation": open_id}
+        state = await tx.project(project)
+        if state is None:
+            raise ApiError(404, "not_found", f"nothing is published for project '{project}'")
+        compiled = await runtime.revisions.get(tx, project, state.active_revision)
+        presence = await tx.presence(project)
+        ports = runtime.ports(compiled, presence)
+        context = build_context(runtime, project, visitor.id, body)
+        history = StartHistory(by_visitor=await tx.started_flows(project, visitor.id))
+        decision = compiled.engine.select(event, context, ports, history)
+        if decision.flow is None:
+            answer: dict[str, Any] = {"started": False}
+            if admin:
+                answer["reasons"] = decision.reasons
+            return 200, answer
+        now = runtime.now()
+        at = rfc3339(now)
+        conversation_id = auth.new_id("c_")
+        token = auth.new_token("fc_")
+        context["chat"] = {"id": conversation_id, "started_at": at}
+        row = ConversationRow(conversation_id, project, state.active_revision, visitor.id,
+                              auth.token_hash(token), decision.flow.id, "running", None, {},
+                              context, 0, 0, at, at)
+        await tx.add_conversation(row, now.timestamp())
+        await tx.record_start(project, visitor.id, decision.flow.id, at)
+        step = compiled.engine.start(decision.flow.id, context, ports,
+                                     conversation_id=conversation_id)
+        events = await commit_step(tx, row, step, compiled.engine, now)
+        view = conversation_view(row, compiled.engine)
+    runtime.notifier.notify(conversation_id)
+    return 201, {"started": True, "conversation": view, "token": token,
+                 "messages": messages_of(events), "seq": row.seq}
+
