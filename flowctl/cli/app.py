@@ -48,6 +48,7 @@ def _register() -> None:
     chat_cmd.register(app)
     __import__("flowctl.cli.render_cmd", fromlist=["register"]).register(app)
     __import__("flowctl.cli.diff_cmd", fromlist=["register"]).register(app)
+    __import__("flowctl.cli.serve_cmd", fromlist=["register"]).register(app)
 
 
 _register()
