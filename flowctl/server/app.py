@@ -38,10 +38,10 @@ ALL_OPERATIONS: list[Operation] = []
 
 def operations() -> list[Operation]:
     if not ALL_OPERATIONS:
-        from flowctl.server import routes_chat, routes_ops, routes_publish
+        from flowctl.server import routes_chat, routes_operator, routes_ops, routes_publish
 
         ALL_OPERATIONS.extend(routes_ops.OPERATIONS + routes_publish.OPERATIONS
-                              + routes_chat.OPERATIONS)
+                              + routes_operator.OPERATIONS + routes_chat.OPERATIONS)
     return ALL_OPERATIONS
 
 

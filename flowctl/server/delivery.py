@@ -32,7 +32,7 @@ async def send_call(runtime: Runtime, call: Call) -> Response:
 
 async def deliver(runtime: Runtime, key: str | None = None, limit: int = 20) -> int:
     """Claim due calls (or the one ``key`` names) and make one attempt of each; how many."""
-    now = time.time()
+    now = runtime.wall()
     async with runtime.storage.transaction() as tx:
         rows = await tx.claim_outbox(now, now + LEASE, limit, key)
     for row in rows:
@@ -42,7 +42,7 @@ async def deliver(runtime: Runtime, key: str | None = None, limit: int = 20) -> 
         delay = next_attempt(call, response)
         if delay is not None:
             async with runtime.storage.transaction() as tx:
-                await tx.update_outbox(row.key, attempt=call.attempt, next_at=time.time() + delay,
+                await tx.update_outbox(row.key, attempt=call.attempt, next_at=runtime.wall() + delay,
                                        status="pending", response=response.to_json(),
                                        at=rfc3339(runtime.now()))
             continue
@@ -54,7 +54,7 @@ async def _settle(runtime: Runtime, conversation_id: str, awaited: bool, call: C
                   response: Response) -> None:
     status = "done" if response.ok else "failed"
     async with runtime.storage.transaction() as tx:
-        await tx.update_outbox(call.key, attempt=call.attempt, next_at=time.time(), status=status,
+        await tx.update_outbox(call.key, attempt=call.attempt, next_at=runtime.wall(), status=status,
                                response=response.to_json(), at=rfc3339(runtime.now()))
         if not awaited:
             return
@@ -82,8 +82,8 @@ async def deliver_inline(runtime: Runtime, conversation_id: str, key: str, budge
             row = await tx.outbox(key)
         if row is None or row.status != "pending":
             return
-        if row.next_at > time.time():
-            wait = row.next_at - time.time()
+        if row.next_at > runtime.wall():
+            wait = row.next_at - runtime.wall()
             if wait > deadline - time.monotonic():
                 return
             await runtime.notifier.wait(conversation_id, wait)

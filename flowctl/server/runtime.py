@@ -5,7 +5,8 @@ every outgoing call takes, and the notifier that wakes streams and inline waits.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -55,6 +56,7 @@ class Runtime:
     http: Any = None  # the guarded httpx client (made on start)
     env: Mapping[str, str] = field(default_factory=dict)  # where ${NAME} secrets come from
     assistant: Any = None  # tests only: an assistant port replacing the revision's
+    wall: Callable[[], float] = time.time  # when outgoing calls are due (tests move it on)
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -102,6 +102,13 @@ COMPONENTS: dict[str, Schema] = {
         "context": obj({"page": ANY_OBJECT, "visitor": ANY_OBJECT, "device": ANY_OBJECT}),
         "identity": obj({"id": STRING, "attributes": ANY_OBJECT, "signature": STRING}, ["id"]),
     }, ["event"]),
+    "StartRequest": obj({
+        "flow": {"type": "string", "minLength": 1},
+        "visitor_id": STRING,
+        "event": obj({"type": STRING, "name": STRING, "message": STRING, "data": ANY_OBJECT}),
+        "context": obj({"page": ANY_OBJECT, "visitor": ANY_OBJECT, "device": ANY_OBJECT,
+                        "chat": ANY_OBJECT}),
+    }, ["flow"]),
     "EventAnswer": obj({
         "started": {"type": "boolean"},
         "reasons": {"type": "object", "additionalProperties": STRING,
