@@ -33,6 +33,7 @@ def build_config(doc: YamlDocument) -> ProjectConfig:
         knowledge_dir=_knowledge_dir(data.get("ai")),
         assistants=_assistants(at, data.get("ai")),
         targets=_targets(at, data.get("targets")),
+        identity_secret=at.template(("identity_secret",), data.get("identity_secret")),
         lint=_lint(at, data.get("lint")),
     )
 

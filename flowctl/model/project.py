@@ -77,6 +77,7 @@ class ProjectConfig:
     knowledge_dir: str | None = None
     assistants: dict[str, Assistant] = field(default_factory=dict)
     targets: dict[str, PublishTarget] = field(default_factory=dict)
+    identity_secret: Template | None = None  # `${NAME}`: the runtime reads NAME from its env
     lint: LintSettings = field(default_factory=LintSettings)
 
     @property

@@ -32,14 +32,20 @@ async def create_visitor(runtime: Runtime, project: str) -> dict[str, Any]:
     return {"visitor_id": visitor_id, "visitor_token": token}
 
 
-def identity_secret(runtime: Runtime, project: str) -> str | None:
+def identity_secret(runtime: Runtime, project: str, config: Any = None) -> str | None:
+    """``FLOWCTL_IDENTITY_SECRET_<PROJECT>``, else the variable ``identity_secret: ${NAME}``
+    of flowctl.yaml names, from the server's environment."""
+    env = runtime.env if runtime.env is not None else os.environ
     variable = "FLOWCTL_IDENTITY_SECRET_" + re.sub(r"[^A-Z0-9]", "_", project.upper())
-    env = runtime.env or os.environ
-    return env.get(variable) or None
+    if env.get(variable):
+        return env[variable]
+    reference = getattr(getattr(config, "identity_secret", None), "source", None)
+    found = re.fullmatch(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", reference or "")
+    return (env.get(found.group(1)) or None) if found else None
 
 
-def build_context(runtime: Runtime, project: str, visitor_id: str,
-                  body: dict[str, Any]) -> dict[str, Any]:
+def build_context(runtime: Runtime, project: str, body: dict[str, Any],
+                  config: Any = None) -> dict[str, Any]:
     """The flow format's context from an events request (identity checked)."""
     context = body.get("context") or {}
     visitor = dict(context.get("visitor") or {})
@@ -48,7 +54,7 @@ def build_context(runtime: Runtime, project: str, visitor_id: str,
     identity = body.get("identity")
     if identity:
         attributes = identity.get("attributes") or {}
-        if auth.identity_verified(identity_secret(runtime, project), str(identity.get("id")),
+        if auth.identity_verified(identity_secret(runtime, project, config), str(identity.get("id")),
                                   attributes, identity.get("signature")):
             visitor.update(identified=True, id=str(identity["id"]), attributes=attributes)
     visitor.setdefault("identified", False)
@@ -75,7 +81,7 @@ async def handle_event(runtime: Runtime, project: str, visitor_token: str | None
         compiled = await runtime.revisions.get(tx, project, state.active_revision)
         presence = await tx.presence(project)
         ports = runtime.ports(compiled, presence)
-        context = build_context(runtime, project, visitor.id, body)
+        context = build_context(runtime, project, body, compiled.project.config)
         history = StartHistory(by_visitor=await tx.started_flows(project, visitor.id))
         decision = compiled.engine.select(event, context, ports, history)
         if decision.flow is None:
