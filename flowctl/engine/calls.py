@@ -34,6 +34,9 @@ class Call:
     every attempt and across restarts, different for each time the block is entered.
     ``awaited``: the conversation waits for the answer (the block saves it or has an
     ``on_error``); otherwise the flow went on and the call is delivered in the background.
+    ``secrets``: the only ``${NAME}`` references a host may resolve in the url and headers,
+    those written in the endpoint's definition in flowctl.yaml; a ``${...}`` that a visitor's
+    text put there is left as it is.
     """
 
     key: str
@@ -49,6 +52,7 @@ class Call:
     flow: str = ""
     attempt: int = 1
     awaited: bool = False
+    secrets: tuple[str, ...] = ()  # the ${NAME}s the endpoint's own url and headers reference
 
     def retry(self) -> Call:
         """The same call, one attempt later."""
@@ -59,7 +63,9 @@ class Call:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Call:
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+        values = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        values["secrets"] = tuple(values.get("secrets") or ())
+        return cls(**values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -229,7 +229,7 @@ def _data(run: StepRun, flow: Flow, block: DataBlock) -> Block | None:
         body=ev.value(block.body, ctx) if block.body is not None else None,
         query=query if isinstance(query, dict) else {}, headers=headers,
         timeout=block.timeout or endpoint.timeout, retries=endpoint.retries, block=block.id,
-        flow=flow.id, awaited=awaited)
+        flow=flow.id, awaited=awaited, secrets=_secret_names(endpoint))
     run.log.append(CallMade(call))
     if not awaited:
         return run.proceed(flow, block)
@@ -248,6 +248,15 @@ def settle_call(run: StepRun, flow: Flow, block: DataBlock, response: Response |
     if block.on_error is not None:
         return run.follow(flow, block, EdgeKind.ON_ERROR)
     return run.proceed(flow, block)
+
+
+def _secret_names(endpoint: Any) -> tuple[str, ...]:
+    """The ``${NAME}`` references of an endpoint's url and headers as written in flowctl.yaml."""
+    import re
+
+    sources = [endpoint.url.source, *(value.source for _, value in endpoint.headers)]
+    return tuple(sorted({name for text in sources
+                         for name in re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", text)}))
 
 
 _RUNNERS: dict[type, Callable[..., Block | None]] = {

@@ -27,6 +27,8 @@ LEASE = 30.0
 async def send_call(runtime: Runtime, call: Call) -> Response:
     from flowctl.server.egress import send
 
+    # only the names the endpoint's definition references: a "${...}" a visitor typed into a
+    # value that reached the url or a header must never fetch a secret
     return await send(runtime.http, call, env=runtime.env)
 
 

@@ -379,9 +379,11 @@ async def send(client: httpx.AsyncClient, call: Call, *, env: Mapping[str, str])
         raise TypeError("send() takes a guarded_client(): every outgoing request passes the guard")
     used: set[str] = set()
     try:
-        url = resolve(call.url, env, used)
-        headers = {name: resolve(value, env, used) for name, value in call.headers.items()}
-        secret_headers = {name for name, value in call.headers.items() if references(value)}
+        allowed = set(call.secrets)  # the endpoint definition's own ${NAME}s, no others
+        url = resolve(call.url, env, used, allowed)
+        headers = {name: resolve(value, env, used, allowed) for name, value in call.headers.items()}
+        secret_headers = {name for name, value in call.headers.items()
+                          if allowed & set(references(value))}
         headers = {k: v for k, v in headers.items() if k.lower() != "idempotency-key"}
         headers["Idempotency-Key"] = call.key
         with anyio.fail_after(call.timeout):

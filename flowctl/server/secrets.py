@@ -20,7 +20,7 @@ reference that name (the value then goes to the endpoint the flow names, no furt
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -46,8 +46,11 @@ def references(text: str) -> list[str]:
     return list(dict.fromkeys(REFERENCE.findall(text)))
 
 
-def resolve(text: str, env: Mapping[str, str], used: set[str] | None = None) -> str:
-    """``text`` with every ``${NAME}`` replaced by ``env[NAME]``.
+def resolve(text: str, env: Mapping[str, str], used: set[str] | None = None,
+            allowed: Collection[str] | None = None) -> str:
+    """``text`` with every ``${NAME}`` replaced by ``env[NAME]``; with ``allowed``, only the
+    NAMEs it holds (any other ``${...}`` stays text: a visitor's words that reached a header
+    never fetch a secret).
 
     Raises :class:`SecretMissing` for the first NAME ``env`` lacks.  Each value resolved
     is added to ``used`` (when given): the values :func:`redact` must hide afterwards.
@@ -55,6 +58,8 @@ def resolve(text: str, env: Mapping[str, str], used: set[str] | None = None) -> 
 
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
+        if allowed is not None and name not in allowed:
+            return match.group(0)
         if name not in env:
             raise SecretMissing(name)
         if used is not None and env[name]:

@@ -61,6 +61,9 @@ async def commit_step(tx: Tx, row: ConversationRow, step: Step, engine: Engine, 
     state = step.state
     status_before = (row.status, row.waiting_for, row.outcome)
     for message in step.messages:
+        if message.delay:  # the widget shows "typing" for that long before the message
+            events.append(new_event(row, at, "typing", "bot", {"seconds": message.delay,
+                                                                "block": message.block}))
         events.append(new_event(row, at, "message", "bot", message.to_json()))
     awaiting = engine.awaiting(state)
     if awaiting is not None and awaiting.id and awaiting.id != (row.state or {}).get("input_id"):

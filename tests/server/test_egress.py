@@ -33,7 +33,7 @@ from flowctl.server.egress import (
     retry_after,
     send,
 )
-from flowctl.server.secrets import SecretMissing, redact, resolve
+from flowctl.server.secrets import SecretMissing, redact, references, resolve
 
 SECRET = "s3cr3t/Value+42"
 META = "/latest/meta-data/"
@@ -169,6 +169,9 @@ def dead_port() -> int:
 async def attempt(url: str, *, allow: tuple[str, ...] = (), dns: Any = None,
                   env: dict[str, str] | None = None, **call: Any) -> Response:
     client = guarded_client(EgressPolicy.parse(allow), FakeDNS() if dns is None else dns)
+    # as the engine does: the ${NAME}s written in the endpoint's definition may be resolved
+    written = [url, *call.get("headers", {}).values()]
+    call.setdefault("secrets", tuple(sorted({n for text in written for n in references(text)})))
     async with client:
         return await send(client, Call(key="conv-1:crm:1", endpoint="crm", method=call.pop("method", "GET"),
                                        url=url, **call), env=env or {})
