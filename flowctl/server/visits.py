@@ -82,6 +82,10 @@ async def handle_event(runtime: Runtime, project: str, visitor_token: str | None
         presence = await tx.presence(project)
         ports = runtime.ports(compiled, presence)
         context = build_context(runtime, project, body, compiled.project.config)
+        last = await tx.last_conversation(project, visitor.id)
+        if last is not None:  # `chat` of an event is the chat it happened in: the last one
+            context["chat"] = {"id": last.id, "started_at": last.started_at, "tags": last.tags,
+                               "messages": int(last.state.get("messages") or 0)}
         history = StartHistory(by_visitor=await tx.started_flows(project, visitor.id))
         decision = compiled.engine.select(event, context, ports, history)
         if decision.flow is None:
@@ -93,7 +97,7 @@ async def handle_event(runtime: Runtime, project: str, visitor_token: str | None
         at = rfc3339(now)
         conversation_id = auth.new_id("c_")
         token = auth.new_token("fc_")
-        context["chat"] = {"id": conversation_id, "started_at": at}
+        context["chat"] = {"id": conversation_id, "started_at": at}  # the new chat's own
         row = ConversationRow(conversation_id, project, state.active_revision, visitor.id,
                               auth.token_hash(token), decision.flow.id, "running", None, {},
                               context, 0, 0, at, at)

@@ -133,6 +133,13 @@ class Tx:
             "INSERT INTO start_history (project, visitor_id, flow, started_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (project, visitor_id, flow) DO NOTHING", (project, visitor_id, flow, at))
 
+    async def last_conversation(self, project: str, visitor_id: str) -> ConversationRow | None:
+        """The visitor's most recent conversation in the project, open or ended."""
+        row = await self.cursor.fetchone(
+            f"SELECT {_CONVERSATION} FROM conversations WHERE project = ? AND visitor_id = ? "
+            "ORDER BY started_at DESC LIMIT 1", (project, visitor_id))
+        return _conversation(row) if row else None
+
     async def open_conversation(self, project: str, visitor_id: str) -> str | None:
         row = await self.cursor.fetchone(
             "SELECT id FROM conversations WHERE project = ? AND visitor_id = ? AND status <> 'ended' "
