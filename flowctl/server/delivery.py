@@ -25,7 +25,7 @@ LEASE = 30.0
 
 
 async def send_call(runtime: Runtime, call: Call) -> Response:
-    from flowctl.server.egress import send
+    from flowctl.server.outgoing import send
 
     # only the names the endpoint's definition references: a "${...}" a visitor typed into a
     # value that reached the url or a header must never fetch a secret

@@ -25,14 +25,8 @@ import httpx
 import pytest
 
 from flowctl.engine.calls import Call, Response
-from flowctl.server.egress import (
-    MAX_BODY,
-    EgressPolicy,
-    guarded_client,
-    literal,
-    retry_after,
-    send,
-)
+from flowctl.server.egress import MAX_BODY, EgressPolicy, guarded_client, literal
+from flowctl.server.outgoing import retry_after, send
 from flowctl.server.secrets import SecretMissing, redact, references, resolve
 
 SECRET = "s3cr3t/Value+42"
