@@ -20,6 +20,7 @@ The admin token is read from ``FLOWCTL_ADMIN_TOKEN`` only (never a flag: flags s
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -75,6 +76,12 @@ class Settings:
             except ValueError:
                 raise SettingsError(f"{variable}={raw!r} is not a valid value") from None
 
+        def number(raw: str) -> float:
+            value = float(raw)
+            if not math.isfinite(value):
+                raise ValueError(raw)
+            return value
+
         def listed(raw: str) -> tuple[str, ...]:
             return tuple(item.strip() for item in raw.split(",") if item.strip())
 
@@ -86,9 +93,10 @@ class Settings:
             workers=pick("workers", "FLOWCTL_WORKERS", int, 1),
             cors_origins=tuple(pick("cors_origins", "FLOWCTL_CORS_ORIGINS", listed, ())),
             allow_egress=tuple(pick("allow_egress", "FLOWCTL_ALLOW_EGRESS", listed, ())),
-            inline_wait=pick("inline_wait", "FLOWCTL_INLINE_WAIT", float, 2.0),
+            inline_wait=pick("inline_wait", "FLOWCTL_INLINE_WAIT", number, 2.0),
             durability=pick("durability", "FLOWCTL_DURABILITY", str, "full"),
-            conversation_ttl=pick("conversation_ttl", "FLOWCTL_CONVERSATION_TTL", float, 86_400.0),
+            conversation_ttl=pick("conversation_ttl", "FLOWCTL_CONVERSATION_TTL", number,
+                                  86_400.0),
             log_level=pick("log_level", "FLOWCTL_LOG_LEVEL", str, "info"),
             admin_token=env.get("FLOWCTL_ADMIN_TOKEN") or None,
         )
@@ -106,8 +114,8 @@ class Settings:
         if self.durability not in ("full", "normal"):
             raise SettingsError("durability is 'full' or 'normal'")
         if not 0 <= self.inline_wait <= 30:
-            raise SettingsError("inline wait is between 0 and 30 seconds")
-        if self.conversation_ttl <= 0:
-            raise SettingsError("conversation TTL must be positive")
+            raise SettingsError("inline wait (FLOWCTL_INLINE_WAIT) is between 0 and 30 seconds")
+        if not self.conversation_ttl > 0:
+            raise SettingsError("conversation TTL (FLOWCTL_CONVERSATION_TTL) must be positive")
         if self.admin_token is not None and len(self.admin_token) < 16:
             raise SettingsError("FLOWCTL_ADMIN_TOKEN must have at least 16 characters")
