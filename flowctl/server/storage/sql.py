@@ -141,6 +141,11 @@ class Tx:
         return _conversation(row) if row else None
 
     async def open_conversation(self, project: str, visitor_id: str) -> str | None:
+        """The visitor's open conversation, if any.  In a transaction, the visitor's row stays
+        locked until it ends, so two events of one visitor handled at once (by two processes)
+        start at most one conversation."""
+        await self.cursor.fetchone("SELECT id FROM visitors WHERE id = ?" + self.dialect.lock,
+                                   (visitor_id,))
         row = await self.cursor.fetchone(
             "SELECT id FROM conversations WHERE project = ? AND visitor_id = ? AND status <> 'ended' "
             "ORDER BY started_at DESC LIMIT 1", (project, visitor_id))
