@@ -92,14 +92,15 @@ async def post_message(runtime: Runtime, conversation_id: str, token: str | None
                            conversation=conversation_view(row, compiled.engine))
         said = new_event(row, rfc3339(now), "message", "visitor", visitor_message(body["type"], body))
         events = await commit_step(tx, row, step, compiled.engine, now, [said])
-        pending = step.pending
+        # the key stays "processing" only while this request waits for the call inline
+        inline = step.pending is not None and runtime.settings.inline_wait > 0
         answer = {"conversation": conversation_view(row, compiled.engine),
                   "messages": messages_of(events), "seq": row.seq}
         await tx.put_idempotency(IdempotencyRecord(
-            conversation_id, key, digest, "processing" if pending else "done", 200, answer,
+            conversation_id, key, digest, "processing" if inline else "done", 200, answer,
             time.time()))
     runtime.notifier.notify(conversation_id)
-    if pending is not None and runtime.settings.inline_wait > 0:
+    if inline:
         answer = await _after_call(runtime, conversation_id, key, digest, answer, said.seq)
     return 200, answer
 
