@@ -1,10 +1,12 @@
 """Work that happens after a turn: outgoing calls, timeouts, and idle conversations.
 
-* **Calls.**  Each outbox row is claimed with a lease, so one process sends it at a time; an
-  attempt goes through the egress guard with the call's idempotency key; the engine's
-  :func:`~flowctl.engine.next_attempt` says when to try again.  The final answer of an
-  awaited call is fed to the conversation in the same transaction that closes the row, so
-  it is applied exactly once even when a process dies and another takes the row over.
+* **Calls.**  Each outbox row is claimed with a lease (``FLOWCTL_LEASE_SECONDS``, 30 s), so
+  one process sends it at a time; the calls claimed together are attempted concurrently (one
+  slow endpoint does not hold up the others); an attempt goes through the egress guard with
+  the call's idempotency key; the engine's :func:`~flowctl.engine.next_attempt` says when to
+  try again.  The final answer of an awaited call is fed to the conversation in the same
+  transaction that closes the row, so it is applied exactly once even when a process dies
+  and another takes the row over.
 * **Timeouts.**  A due timer is claimed likewise; it fires only if the conversation still
   waits for the same input and its time has come, under the conversation's lock, so a
   reply and a timeout racing for one input: exactly one wins.
@@ -13,15 +15,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 from flowctl.engine import Call, Conversation, Elapse, Responded, Response, next_attempt
 from flowctl.server.runtime import Runtime
+from flowctl.server.storage.records import OutboxRow
 from flowctl.server.turns import commit_step, new_event, rfc3339
-
-#: Seconds a claimed call or timer is held before another process may take it over.
-LEASE = 30.0
 
 
 async def send_call(runtime: Runtime, call: Call) -> Response:
@@ -33,23 +34,32 @@ async def send_call(runtime: Runtime, call: Call) -> Response:
 
 
 async def deliver(runtime: Runtime, key: str | None = None, limit: int = 20) -> int:
-    """Claim due calls (or the one ``key`` names) and make one attempt of each; how many."""
+    """Claim due calls (or the one ``key`` names) and make one attempt of each, all at once;
+    how many."""
     now = runtime.wall()
     async with runtime.storage.transaction() as tx:
-        rows = await tx.claim_outbox(now, now + LEASE, limit, key)
-    for row in rows:
-        call = Call.from_json(row.call)
-        call = Call.from_json({**call.to_json(), "attempt": row.attempt + 1})
-        response = await send_call(runtime, call)
-        delay = next_attempt(call, response)
-        if delay is not None:
-            async with runtime.storage.transaction() as tx:
-                await tx.update_outbox(row.key, attempt=call.attempt, next_at=runtime.wall() + delay,
-                                       status="pending", response=response.to_json(),
-                                       at=rfc3339(runtime.now()))
-            continue
-        await _settle(runtime, row.conversation_id, row.awaited, call, response)
+        rows = await tx.claim_outbox(now, now + runtime.settings.lease, limit, key)
+    failures = [outcome for outcome in
+                await asyncio.gather(*(_attempt(runtime, row) for row in rows),
+                                     return_exceptions=True)
+                if isinstance(outcome, BaseException)]
+    if failures:
+        raise failures[0]
     return len(rows)
+
+
+async def _attempt(runtime: Runtime, row: OutboxRow) -> None:
+    call = Call.from_json(row.call)
+    call = Call.from_json({**call.to_json(), "attempt": row.attempt + 1})
+    response = await send_call(runtime, call)
+    delay = next_attempt(call, response)
+    if delay is not None:
+        async with runtime.storage.transaction() as tx:
+            await tx.update_outbox(row.key, attempt=call.attempt, next_at=runtime.wall() + delay,
+                                   status="pending", response=response.to_json(),
+                                   at=rfc3339(runtime.now()))
+        return
+    await _settle(runtime, row.conversation_id, row.awaited, call, response)
 
 
 async def _settle(runtime: Runtime, conversation_id: str, awaited: bool, call: Call,
@@ -99,7 +109,7 @@ async def fire_timers(runtime: Runtime, limit: int = 50) -> int:
     now = runtime.now()
     epoch = now.timestamp()
     async with runtime.storage.transaction() as tx:
-        timers = await tx.claim_timers(epoch, epoch + LEASE, limit)
+        timers = await tx.claim_timers(epoch, epoch + runtime.settings.lease, limit)
     for timer in timers:
         async with runtime.storage.transaction() as tx:
             row = await tx.conversation(timer.conversation_id, lock=True)

@@ -13,9 +13,15 @@
 | SQLite durability | ``--durability`` | ``FLOWCTL_DURABILITY`` | full |
 | conversation TTL | ``--conversation-ttl`` | ``FLOWCTL_CONVERSATION_TTL`` | 86400 (seconds) |
 | log level | ``--log-level`` | ``FLOWCTL_LOG_LEVEL`` | info |
+| lease | (none) | ``FLOWCTL_LEASE_SECONDS`` | 30 (seconds) |
 
 The admin token is read from ``FLOWCTL_ADMIN_TOKEN`` only (never a flag: flags show in
 ``ps``).  Flags win over the environment.
+
+The lease is how long a process holds a call or timer it claimed before another process
+(or the same one, after a restart) may take it over: after a ``kill -9`` the work it held
+waits that long.  Keep it longer than the slowest endpoint's ``timeout``, or a slow attempt
+may be made a second time (with the same ``Idempotency-Key``) while the first is under way.
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ class Settings:
     durability: str = "full"
     conversation_ttl: float = 86_400.0
     log_level: str = "info"
+    lease: float = 30.0
     admin_token: str | None = field(default=None, repr=False)
 
     @property
@@ -98,6 +105,7 @@ class Settings:
             conversation_ttl=pick("conversation_ttl", "FLOWCTL_CONVERSATION_TTL", number,
                                   86_400.0),
             log_level=pick("log_level", "FLOWCTL_LOG_LEVEL", str, "info"),
+            lease=pick("lease", "FLOWCTL_LEASE_SECONDS", number, 30.0),
             admin_token=env.get("FLOWCTL_ADMIN_TOKEN") or None,
         )
         settings.check()
@@ -117,5 +125,7 @@ class Settings:
             raise SettingsError("inline wait (FLOWCTL_INLINE_WAIT) is between 0 and 30 seconds")
         if not self.conversation_ttl > 0:
             raise SettingsError("conversation TTL (FLOWCTL_CONVERSATION_TTL) must be positive")
+        if not 1 <= self.lease <= 3600:
+            raise SettingsError("the lease (FLOWCTL_LEASE_SECONDS) is between 1 and 3600 seconds")
         if self.admin_token is not None and len(self.admin_token) < 16:
             raise SettingsError("FLOWCTL_ADMIN_TOKEN must have at least 16 characters")
