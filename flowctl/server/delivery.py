@@ -24,6 +24,9 @@ from flowctl.server.runtime import Runtime
 from flowctl.server.storage.records import OutboxRow
 from flowctl.server.turns import commit_step, new_event, rfc3339
 
+#: Seconds beyond a call's timeout that its row stays leased while an attempt runs.
+LEASE_MARGIN = 5.0
+
 
 async def send_call(runtime: Runtime, call: Call) -> Response:
     from flowctl.server.outgoing import send
@@ -51,7 +54,14 @@ async def deliver(runtime: Runtime, key: str | None = None, limit: int = 20) -> 
 async def _attempt(runtime: Runtime, row: OutboxRow) -> None:
     call = Call.from_json(row.call)
     call = Call.from_json({**call.to_json(), "attempt": row.attempt + 1})
+    if call.timeout + LEASE_MARGIN > runtime.settings.lease:
+        # hold the row while the attempt may still run: never sent twice at once
+        async with runtime.storage.transaction() as tx:
+            await tx.extend_outbox_lease(row.key, runtime.wall() + call.timeout + LEASE_MARGIN)
     response = await send_call(runtime, call)
+    if runtime.metrics is not None:
+        outcome = response.error or ("ok" if response.ok else f"{response.status // 100}xx")
+        runtime.metrics.calls.labels(call.endpoint, outcome).inc()
     delay = next_attempt(call, response)
     if delay is not None:
         async with runtime.storage.transaction() as tx:
@@ -122,6 +132,8 @@ async def fire_timers(runtime: Runtime, limit: int = 50) -> int:
                                           runtime.ports(compiled, await tx.presence(row.project)))
             if step.accepted and state.input_id == timer.input_id:
                 await commit_step(tx, row, step, compiled.engine, now)
+                if runtime.metrics is not None:
+                    runtime.metrics.timers.inc()
             else:  # not due yet, or the input changed: the timer follows the state
                 expires = state.expires_at
                 from datetime import datetime

@@ -57,6 +57,7 @@ class Runtime:
     env: Mapping[str, str] = field(default_factory=dict)  # where ${NAME} secrets come from
     assistant: Any = None  # tests only: an assistant port replacing the revision's
     wall: Callable[[], float] = time.time  # when outgoing calls are due (tests move it on)
+    metrics: Any = None  # the process's Prometheus metrics (server.metrics.Metrics)
 
     def now(self) -> datetime:
         return self.clock.now()

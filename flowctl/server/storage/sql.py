@@ -281,6 +281,10 @@ class Tx:
         return [OutboxRow(r[0], r[1], json.loads(r[2]), int(r[3]), float(r[4]), r[5], bool(r[6]))
                 for r in rows]
 
+    async def extend_outbox_lease(self, key: str, until: float) -> None:
+        await self.cursor.execute("UPDATE outbox SET lease_until = ? WHERE key = ? AND "
+                                  "lease_until < ?", (until, key, until))
+
     async def outbox(self, key: str) -> OutboxRow | None:
         row = await self.cursor.fetchone(
             "SELECT key, conversation_id, call, attempt, next_at, status, awaited, response "
