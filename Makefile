@@ -46,10 +46,26 @@ check: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache --no-logo  # [tool.importlinter] in pyproject.toml (0.5 s uncached)
 
-bench: $(STAMP) graphviz
+# bench/server.py drives `flowctl serve` with wrk: install it from the system's packages when
+# missing, as graphviz above does for dot.
+.PHONY: wrk
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "== installing wrk for the server benchmark"; \
+	  su=; [ "$$(id -u)" = 0 ] || su=sudo; \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    $$su apt-get install -y -q wrk >/dev/null 2>&1 || \
+	    { $$su apt-get update -q >/dev/null 2>&1 && $$su apt-get install -y -q wrk >/dev/null 2>&1; }; \
+	  elif command -v brew >/dev/null 2>&1; then brew install wrk >/dev/null; \
+	  elif command -v apk >/dev/null 2>&1; then $$su apk add --quiet wrk; \
+	  elif command -v dnf >/dev/null 2>&1; then $$su dnf install -y -q wrk; fi; \
+	  command -v wrk >/dev/null 2>&1 || echo "wrk could not be installed: bench/server.py will fail"; }
+
+bench: $(STAMP) graphviz wrk
 	$(BIN)/python bench/lint.py
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/render.py
+	$(BIN)/python bench/server.py
 
 docs: $(STAMP)
 	$(BIN)/python -m flowctl.docs > docs/rules.md
