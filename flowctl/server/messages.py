@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flowctl.engine import Click, Conversation, Input, Say, SubmitForm
@@ -58,12 +59,17 @@ async def authorised(runtime: Runtime, conversation_id: str, token: str | None) 
 
 
 async def post_message(runtime: Runtime, conversation_id: str, token: str | None, key: str,
-                       body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+                       body: dict[str, Any], check: Callable[[Any], None] | None = None,
+                       ) -> tuple[int, dict[str, Any]]:
+    """Apply one message; ``check`` validates the body once the token is known to be good
+    (a wrong token is a 404 whatever the body)."""
     digest = request_hash(body)
     async with runtime.storage.transaction() as tx:
         row = await tx.conversation(conversation_id, lock=True)
         if row is None or not auth.same(token, row.token_hash):
             raise not_found()
+        if check is not None:
+            check(body)
         record = await tx.idempotency(conversation_id, key)
         if record is not None:
             if record.request_hash != digest:
@@ -94,7 +100,7 @@ async def post_message(runtime: Runtime, conversation_id: str, token: str | None
         events = await commit_step(tx, row, step, compiled.engine, now, [said])
         # the key stays "processing" only while this request waits for the call inline
         inline = step.pending is not None and runtime.settings.inline_wait > 0
-        answer = {"conversation": conversation_view(row, compiled.engine),
+        answer = {"conversation": conversation_view(row, compiled.engine, step.state),
                   "messages": messages_of(events), "seq": row.seq}
         await tx.put_idempotency(IdempotencyRecord(
             conversation_id, key, digest, "processing" if inline else "done", 200, answer,

@@ -52,7 +52,7 @@ async def start_flow(runtime: Runtime, project: str, body: dict[str, Any]) -> di
         ports = runtime.ports(compiled, await tx.presence(project))
         step = compiled.engine.start(flow_id, context, ports, conversation_id=conversation_id)
         events = await commit_step(tx, row, step, compiled.engine, now)
-        view = conversation_view(row, compiled.engine)
+        view = conversation_view(row, compiled.engine, step.state)
     runtime.notifier.notify(conversation_id)
     return {"started": True, "conversation": view, "token": token,
             "messages": messages_of(events), "seq": row.seq}

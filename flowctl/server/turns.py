@@ -28,9 +28,10 @@ def input_view(awaiting: Awaiting | None) -> dict[str, Any] | None:
             "expires_at": rfc3339(awaiting.expires_at) if awaiting.expires_at else None}
 
 
-def conversation_view(row: ConversationRow, engine: Engine | None) -> dict[str, Any]:
-    """``<conversation>`` of the runtime API."""
-    state = Conversation.from_json(row.state)
+def conversation_view(row: ConversationRow, engine: Engine | None,
+                      state: Conversation | None = None) -> dict[str, Any]:
+    """``<conversation>`` of the runtime API (``state``: the row's, when already read)."""
+    state = state if state is not None else Conversation.from_json(row.state)
     awaiting = engine.awaiting(state) if engine is not None else None
     return {"id": row.id, "project": row.project, "flow": row.flow, "revision": row.revision,
             "status": row.status, "waiting_for": row.waiting_for, "input": input_view(awaiting),
@@ -59,6 +60,7 @@ async def commit_step(tx: Tx, row: ConversationRow, step: Step, engine: Engine, 
     at = rfc3339(now)
     events = list(before or [])
     state = step.state
+    before_state = row.state
     status_before = (row.status, row.waiting_for, row.outcome)
     for message in step.messages:
         if message.delay:  # the widget shows "typing" for that long before the message
@@ -87,7 +89,9 @@ async def commit_step(tx: Tx, row: ConversationRow, step: Step, engine: Engine, 
     await tx.add_events(events)
     await tx.save_conversation(row, epoch)
     wake = step.wake_at
-    await tx.set_timer(row.id, state.input_id if wake else None, wake.timestamp() if wake else None)
+    if wake is not None or (before_state or {}).get("expires_at"):  # else there is no timer
+        await tx.set_timer(row.id, state.input_id if wake else None,
+                           wake.timestamp() if wake else None)
     for call in step.calls:
         await tx.add_outbox(OutboxRow(call.key, row.id, call.to_json(), 0, 0.0, "pending",
                                       call.awaited), at)

@@ -106,7 +106,7 @@ async def handle_event(runtime: Runtime, project: str, visitor_token: str | None
         step = compiled.engine.start(decision.flow.id, context, ports,
                                      conversation_id=conversation_id)
         events = await commit_step(tx, row, step, compiled.engine, now)
-        view = conversation_view(row, compiled.engine)
+        view = conversation_view(row, compiled.engine, step.state)
     runtime.notifier.notify(conversation_id)
     return 201, {"started": True, "conversation": view, "token": token,
                  "messages": messages_of(events), "seq": row.seq}

@@ -30,6 +30,7 @@ from flowctl.server.storage.records import (
 
 class Cursor(Protocol):
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None: ...
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
@@ -188,12 +189,12 @@ class Tx:
     # -- events -----------------------------------------------------------------------------------
 
     async def add_events(self, events: Sequence[Event]) -> None:
-        for event in events:
-            await self.cursor.execute(
-                "INSERT INTO events (conversation_id, seq, at, kind, sender, body) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (event.conversation_id, event.seq, event.at, event.kind, event.sender,
-                 _dumps(event.body)))
+        if not events:
+            return
+        await self.cursor.executemany(
+            "INSERT INTO events (conversation_id, seq, at, kind, sender, body) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(e.conversation_id, e.seq, e.at, e.kind, e.sender, _dumps(e.body)) for e in events])
 
     async def events(self, conversation_id: str, after: int = 0, limit: int = 1000,
                      kind: str | None = None) -> list[Event]:
