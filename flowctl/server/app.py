@@ -23,11 +23,17 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
 from flowctl import __version__
 from flowctl.server import auth
-from flowctl.server.api import Operation, error_response, json_response, openapi
+from flowctl.server.api import (
+    Operation,
+    check_parameters,
+    error_response,
+    json_response,
+    openapi,
+)
 from flowctl.server.errors import ApiError
 from flowctl.server.settings import Settings
 
@@ -70,6 +76,7 @@ def _endpoint(op: Operation) -> Any:
                 if not token or not auth.same(token, auth.token_hash(runtime.admin_token)):
                     raise ApiError(401, "unauthorized", "this route needs the admin token "
                                    "(Authorization: Bearer ...)")
+            request.state.query = check_parameters(op, request.path_params, request.query_params)
             return await op.handler(request, runtime)
         except ApiError as error:
             return error_response(error)
@@ -169,9 +176,16 @@ def create_app(settings: Settings | None = None, *, storage: Any = None, clock: 
     async def not_found(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 404)
         code = "method_not_allowed" if status == 405 else "not_found"
+        headers = None
+        if status == 405:  # RFC 9110: Allow lists the methods the path takes (all its routes)
+            methods = {method for route in request.app.router.routes
+                       if route.matches(request.scope)[0] is not Match.NONE
+                       for method in (getattr(route, "methods", None) or ())}
+            headers = {"Allow": ", ".join(sorted(methods))}
         return json_response(status, {"error": {"code": code, "message":
                                                  "no such route" if status == 404 else
-                                                 "this route does not take that method"}})
+                                                 "this route does not take that method"}},
+                             headers=headers)
 
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={404: not_found, 405: not_found})

@@ -14,7 +14,7 @@ from flowctl.server import auth, messages, visits
 from flowctl.server.api import Operation, error_responses, json_response, read_json, validate
 from flowctl.server.errors import ApiError
 from flowctl.server.runtime import Runtime
-from flowctl.server.schemas import ref
+from flowctl.server.schemas import MAX_INT, TEXT, ref
 from flowctl.server.settings import MAX_BODY
 
 #: Seconds between keep-alive comments on a quiet stream, and between re-reads of the log
@@ -48,9 +48,9 @@ async def _event(request: Request, runtime: Runtime) -> Response:
 
 async def _message(request: Request, runtime: Runtime) -> Response:
     key = request.headers.get("idempotency-key")
-    if key is None or not 1 <= len(key) <= 255:
+    if key is None or not 1 <= len(key) <= 255 or "\x00" in key:
         raise ApiError(400, "idempotency_key_required",
-                       "send an Idempotency-Key header of 1 to 255 characters")
+                       "send an Idempotency-Key header of 1 to 255 characters (no U+0000)")
     conversation_id = request.path_params["id"]
     await messages.authorised(runtime, conversation_id, _token(request))
     body = await read_json(request, MAX_BODY)
@@ -65,10 +65,15 @@ async def _conversation(request: Request, runtime: Runtime) -> Response:
         runtime, request.path_params["id"], _token(request, query=True)))
 
 
-def _after(request: Request) -> int:
-    raw = request.query_params.get("after") or request.headers.get("last-event-id") or "0"
-    if not raw.isdigit():
-        raise ApiError(422, "invalid_query", "after (or Last-Event-ID) is a whole number")
+def _after(request: Request, *, last_event_id: bool = False) -> int:
+    """``after`` (checked against its schema), else (for the stream) the Last-Event-ID
+    header, else 0."""
+    after = request.state.query.get("after")
+    if after is not None:
+        return int(after)
+    raw = (request.headers.get("last-event-id") if last_event_id else None) or "0"
+    if not (raw.isascii() and raw.isdigit() and int(raw) <= MAX_INT):
+        raise ApiError(422, "invalid_query", f"Last-Event-ID is a whole number from 0 to {MAX_INT}")
     return int(raw)
 
 
@@ -85,7 +90,7 @@ async def _events(request: Request, runtime: Runtime) -> Response:
 async def _stream(request: Request, runtime: Runtime) -> Response:
     conversation_id = request.path_params["id"]
     await messages.authorised(runtime, conversation_id, _token(request, query=True))
-    after = _after(request)
+    after = _after(request, last_event_id=True)
 
     async def lines() -> AsyncIterator[str]:
         last = after
@@ -115,6 +120,9 @@ async def _stream(request: Request, runtime: Runtime) -> Response:
 
 
 CONVERSATION = "/v1/conversations/{id}"
+AFTER_QUERY = {"after": {"type": "integer", "minimum": 0, "maximum": MAX_INT,
+                         "description": "the last sequence number the client has (default: the "
+                         "Last-Event-ID header, else 0)"}}
 TOKEN_QUERY = {"token": {"type": "string", "description": "the conversation token, for "
                          "clients that cannot send headers (EventSource)"}}
 
@@ -136,7 +144,7 @@ OPERATIONS = [
     Operation("POST", CONVERSATION + "/messages", "send_message",
               "The visitor's message to a conversation", _message, auth="conversation",
               body="MessageRequest",
-              headers={"Idempotency-Key": {"type": "string", "minLength": 1, "maxLength": 255,
+              headers={"Idempotency-Key": {**TEXT, "minLength": 1, "maxLength": 255,
                                            "x-required": True}},
               description="Applied once per Idempotency-Key: the same key and body replay the "
               "first answer; another body is a 422; a key still in progress a 409.",
@@ -148,12 +156,16 @@ OPERATIONS = [
                          **error_responses(404)}),
     Operation("GET", CONVERSATION + "/events", "events", "Events after a sequence number",
               _events, auth="conversation",
-              query={"after": {"type": "integer", "minimum": 0}, **TOKEN_QUERY},
+              query={**AFTER_QUERY, **TOKEN_QUERY},
               responses={200: ("The events, in order.", ref("Events")),
                          **error_responses(404, 422)}),
     Operation("GET", CONVERSATION + "/stream", "stream", "Server-sent events", _stream,
-              auth="conversation", query=TOKEN_QUERY, content="text/event-stream",
-              headers={"Last-Event-ID": {"type": "string"}},
+              auth="conversation", query={**AFTER_QUERY, **TOKEN_QUERY},
+              content="text/event-stream",
+              headers={"Last-Event-ID": {"type": "string", "pattern": "^[0-9]+$",
+                                         "description": "what EventSource sends on a "
+                                         "reconnect: as `after` (which wins), at most "
+                                         f"{MAX_INT}"}},
               description="Every event has `id: <seq>`; reconnecting with Last-Event-ID "
               "resumes with no gap and no duplicate.",
               responses={200: ("A stream of events.", {"type": "string"}),

@@ -9,7 +9,6 @@ from starlette.responses import Response
 
 from flowctl.server import publishing
 from flowctl.server.api import Operation, error_responses, json_response, read_json, validate
-from flowctl.server.errors import ApiError
 from flowctl.server.runtime import Runtime
 from flowctl.server.schemas import ref
 from flowctl.server.settings import MAX_BODY, MAX_BUNDLE_BODY
@@ -18,7 +17,7 @@ from flowctl.server.settings import MAX_BODY, MAX_BUNDLE_BODY
 async def _publish(request: Request, runtime: Runtime) -> Response:
     body = await read_json(request, MAX_BUNDLE_BODY)
     validate("PublishRequest", body)
-    dry_run = request.query_params.get("dry_run", "false").lower() in ("1", "true", "yes")
+    dry_run = bool(request.state.query.get("dry_run", False))
     status, answer = await publishing.publish(
         runtime, request.path_params["project"], body["files"], body.get("message", ""),
         body.get("source") or {}, dry_run)
@@ -56,9 +55,7 @@ async def _agents(request: Request, runtime: Runtime) -> Response:
 
 
 async def _handoffs(request: Request, runtime: Runtime) -> Response:
-    status = request.query_params.get("status")
-    if status is not None and status not in ("queued", "taken"):
-        raise ApiError(422, "invalid_query", "status is 'queued' or 'taken'")
+    status = request.state.query.get("status")  # checked against the declared enum
     async with runtime.storage.read() as tx:
         rows = await tx.handoffs(request.path_params["project"], status)
     now = runtime.now().timestamp()
@@ -74,7 +71,8 @@ PROJECT = "/v1/projects/{project}"
 OPERATIONS = [
     Operation("POST", PROJECT + "/revisions", "publish", "Publish a bundle as a new revision",
               _publish, auth="admin", body="PublishRequest", max_body=MAX_BUNDLE_BODY,
-              query={"dry_run": {"type": "boolean", "description": "answer the plan, store nothing"}},
+              query={"dry_run": {"type": "boolean", "description": "`true`: answer the plan, store "
+                                 "nothing"}},
               description="The server lints the bundle with the same code as `flowctl lint`; "
               "errors are a 422 with the problems. A bundle equal to the active revision is a "
               "no-op (200).",

@@ -26,7 +26,17 @@ def obj(properties: dict[str, Schema], required: list[str] | None = None, *,
     return schema
 
 
+#: The largest number a revision, a sequence number or ``after`` may be: the storage's INTEGER
+#: (PostgreSQL's is 32 bits).  Larger ones are refused (422, or 404 in a path).
+MAX_INT = 2_147_483_647
+
 STRING: Schema = {"type": "string"}
+#: A string the server stores as text: PostgreSQL text cannot hold U+0000, so none may.
+TEXT: Schema = {"type": "string", "pattern": "^[^\\x00]*$"}
+#: A name in a path: one segment, not empty, no U+0000.
+PATH_NAME: Schema = {"type": "string", "minLength": 1, "pattern": "^[^/\\x00]+$"}
+#: A number in a path (``{number:int}``).
+PATH_NUMBER: Schema = {"type": "integer", "minimum": 0, "maximum": MAX_INT}
 NULL_STRING: Schema = {"type": ["string", "null"]}
 INT: Schema = {"type": "integer"}
 ANY_OBJECT: Schema = {"type": "object"}
@@ -85,9 +95,11 @@ COMPONENTS: dict[str, Schema] = {
             obj({"type": {"const": "text"},
                  "text": {"type": "string", "minLength": 1, "maxLength": MAX_MESSAGE},
                  "in_reply_to": STRING}, ["type", "text"]),
-            obj({"type": {"const": "choice"}, "label": {"type": "string", "maxLength": MAX_MESSAGE},
-                 "value": {"type": "string", "maxLength": MAX_MESSAGE}, "in_reply_to": STRING},
-                ["type"]),
+            {**obj({"type": {"const": "choice"},
+                    "label": {"type": "string", "maxLength": MAX_MESSAGE},
+                    "value": {"type": "string", "maxLength": MAX_MESSAGE}, "in_reply_to": STRING},
+                   ["type"], description="`label` or `value` (or both: `label` wins)"),
+             "anyOf": [{"required": ["label"]}, {"required": ["value"]}]},
             obj({"type": {"const": "form"}, "values": {"type": "object", "maxProperties": 100},
                  "in_reply_to": STRING}, ["type", "values"]),
         ],
@@ -103,8 +115,8 @@ COMPONENTS: dict[str, Schema] = {
         "identity": obj({"id": STRING, "attributes": ANY_OBJECT, "signature": STRING}, ["id"]),
     }, ["event"]),
     "StartRequest": obj({
-        "flow": {"type": "string", "minLength": 1},
-        "visitor_id": STRING,
+        "flow": {**TEXT, "minLength": 1},
+        "visitor_id": TEXT,
         "event": obj({"type": STRING, "name": STRING, "message": STRING, "data": ANY_OBJECT}),
         "context": obj({"page": ANY_OBJECT, "visitor": ANY_OBJECT, "device": ANY_OBJECT,
                         "chat": ANY_OBJECT}),
@@ -123,7 +135,7 @@ COMPONENTS: dict[str, Schema] = {
         "files": {"type": "object", "additionalProperties": STRING, "minProperties": 1,
                   "description": "project-relative path -> text: flowctl.yaml, *.flow.yaml, "
                   "knowledge/*.md"},
-        "message": STRING,
+        "message": TEXT,
         "source": obj({"commit": STRING}, closed=False),
     }, ["files"]),
     "PublishAnswer": obj({
@@ -145,10 +157,11 @@ COMPONENTS: dict[str, Schema] = {
     "Revisions": obj({"project": STRING, "active_revision": {"type": ["integer", "null"]},
                       "revisions": {"type": "array", "items": ref("Revision")}},
                      ["project", "active_revision", "revisions"]),
-    "RollbackRequest": obj({"to": {"type": "integer", "minimum": 1}}, ["to"]),
+    "RollbackRequest": obj({"to": {"type": "integer", "minimum": 1, "maximum": MAX_INT}}, ["to"]),
     "RollbackAnswer": obj({"project": STRING, "active_revision": INT, "hash": STRING},
                           ["project", "active_revision", "hash"]),
-    "Agents": obj({"departments": {"type": "object", "maxProperties": 1000, "additionalProperties":
+    "Agents": obj({"departments": {"type": "object", "maxProperties": 1000, "propertyNames": TEXT,
+                                   "additionalProperties":
                                    {"type": "integer", "minimum": 0, "maximum": 100_000}}},
                   ["departments"]),
     "Handoffs": obj({"handoffs": {"type": "array", "items": obj({
