@@ -158,6 +158,7 @@ def create_app(settings: Settings | None = None, *, storage: Any = None, clock: 
         if clock is not None:
             runtime.clock = clock
         runtime.http = guarded_client(EgressPolicy.parse(list(settings.allow_egress)))
+        runtime.metrics = metrics
         app.state.runtime = runtime
         background = Workers(runtime)
         if workers:
