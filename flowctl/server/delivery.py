@@ -87,7 +87,7 @@ async def _settle(runtime: Runtime, conversation_id: str, awaited: bool, call: C
         if state.pending is None or state.pending.get("key") != call.key:
             return  # already settled (or the conversation moved on)
         compiled = await runtime.revisions.get(tx, row.project, row.revision)
-        ports = runtime.ports(compiled, await tx.presence(row.project))
+        ports = runtime.ports(compiled, await runtime.presence(tx, row.project))
         step = compiled.engine.handle(state, Responded(call.key, response, call.attempt),
                                       row.context, ports)
         if step.accepted:
@@ -129,7 +129,7 @@ async def fire_timers(runtime: Runtime, limit: int = 50) -> int:
             state = Conversation.from_json(row.state)
             compiled = await runtime.revisions.get(tx, row.project, row.revision)
             step = compiled.engine.handle(state, Elapse(), row.context,
-                                          runtime.ports(compiled, await tx.presence(row.project)))
+                                          runtime.ports(compiled, await runtime.presence(tx, row.project)))
             if step.accepted and state.input_id == timer.input_id:
                 await commit_step(tx, row, step, compiled.engine, now)
                 if runtime.metrics is not None:

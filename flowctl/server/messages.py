@@ -89,7 +89,7 @@ async def post_message(runtime: Runtime, conversation_id: str, token: str | None
             raise ApiError(409, "not_awaited", f"input {reply_to!r} is no longer awaited",
                            conversation=conversation_view(row, compiled.engine))
         now = runtime.now()
-        ports = runtime.ports(compiled, await tx.presence(row.project))
+        ports = runtime.ports(compiled, await runtime.presence(tx, row.project))
         step = compiled.engine.handle(state, _input_of(body), row.context, ports)
         if not step.accepted:
             waiting = row.waiting_for or "nothing"

@@ -49,7 +49,7 @@ async def start_flow(runtime: Runtime, project: str, body: dict[str, Any]) -> di
         await tx.add_conversation(row, now.timestamp())
         if visitor_id is not None:
             await tx.record_start(project, visitor_id, flow_id, at)
-        ports = runtime.ports(compiled, await tx.presence(project))
+        ports = runtime.ports(compiled, await runtime.presence(tx, project))
         step = compiled.engine.start(flow_id, context, ports, conversation_id=conversation_id)
         events = await commit_step(tx, row, step, compiled.engine, now)
         view = conversation_view(row, compiled.engine, step.state)

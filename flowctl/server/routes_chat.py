@@ -52,11 +52,19 @@ async def _message(request: Request, runtime: Runtime) -> Response:
         raise ApiError(400, "idempotency_key_required",
                        "send an Idempotency-Key header of 1 to 255 characters (no U+0000)")
     conversation_id = request.path_params["id"]
-    await messages.authorised(runtime, conversation_id, _token(request))
-    body = await read_json(request, MAX_BODY)
-    validate("MessageRequest", body)
+    unreadable: ApiError | None = None
+    try:
+        body = await read_json(request, MAX_BODY)
+    except ApiError as error:  # said only to a caller whose token is good (else: 404)
+        body, unreadable = None, error
+
+    def check(value: object) -> None:
+        if unreadable is not None:
+            raise unreadable
+        validate("MessageRequest", value)
+
     status, answer = await messages.post_message(runtime, conversation_id, _token(request), key,
-                                                 body)
+                                                 body, check)
     return json_response(status, answer)
 
 

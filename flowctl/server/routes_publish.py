@@ -51,6 +51,7 @@ async def _agents(request: Request, runtime: Runtime) -> Response:
     async with runtime.storage.transaction() as tx:
         await tx.set_presence(project, {str(k): int(v) for k, v in body["departments"].items()})
         departments = await tx.presence(project)
+    runtime.forget_presence(project)
     return json_response(200, {"departments": departments})
 
 

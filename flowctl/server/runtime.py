@@ -17,6 +17,10 @@ from flowctl.server.compiled import CompiledRevision, Revisions
 from flowctl.server.ports import Presence, SystemClock
 from flowctl.server.settings import Settings
 from flowctl.server.storage import Storage
+from flowctl.server.storage.sql import Tx
+
+#: Seconds a process reuses the agent presence it read.
+PRESENCE_TTL = 1.0
 
 
 class Notifier:
@@ -59,8 +63,25 @@ class Runtime:
     wall: Callable[[], float] = time.time  # when outgoing calls are due (tests move it on)
     metrics: Any = None  # the process's Prometheus metrics (server.metrics.Metrics)
 
+    _presence: dict[str, tuple[float, dict[str, int]]] = field(default_factory=dict)
+
     def now(self) -> datetime:
         return self.clock.now()
+
+    async def presence(self, tx: Tx, project: str) -> dict[str, int]:
+        """Agents online per department, read at most every :data:`PRESENCE_TTL` seconds
+        (this process forgets it when it sets presence; another process's change shows
+        within the TTL)."""
+        hit = self._presence.get(project)
+        moment = time.monotonic()
+        if hit is not None and moment - hit[0] < PRESENCE_TTL:
+            return hit[1]
+        value = await tx.presence(project)
+        self._presence[project] = (moment, value)
+        return value
+
+    def forget_presence(self, project: str) -> None:
+        self._presence.pop(project, None)
 
     def ports(self, compiled: CompiledRevision, presence: dict[str, int]) -> Ports:
         return Ports(self.clock, Presence(presence), self.assistant or compiled.assistant,

@@ -79,7 +79,7 @@ async def handle_event(runtime: Runtime, project: str, visitor_token: str | None
         if state is None:
             raise ApiError(404, "not_found", f"nothing is published for project '{project}'")
         compiled = await runtime.revisions.get(tx, project, state.active_revision)
-        presence = await tx.presence(project)
+        presence = await runtime.presence(tx, project)
         ports = runtime.ports(compiled, presence)
         context = build_context(runtime, project, body, compiled.project.config)
         last = await tx.last_conversation(project, visitor.id)
