@@ -29,7 +29,8 @@ test: $(STAMP) graphviz
 
 # SVG, PNG and PDF output needs Graphviz's `dot`: install it from the system's packages when
 # missing (the render tests skip, saying why, only where that is impossible).
-SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && echo sudo)
+# sudo only for a user who is not root and has it (as root, or without sudo: nothing)
+SUDO := $(shell [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null && echo sudo)
 graphviz:
 	@command -v dot >/dev/null 2>&1 || { \
 	  echo "== installing Graphviz (dot) for the render tests"; \
@@ -52,13 +53,12 @@ check: $(STAMP)
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { \
 	  echo "== installing wrk for the server benchmark"; \
-	  su=; [ "$$(id -u)" = 0 ] || su=sudo; \
 	  if command -v apt-get >/dev/null 2>&1; then \
-	    $$su apt-get install -y -q wrk >/dev/null 2>&1 || \
-	    { $$su apt-get update -q >/dev/null 2>&1 && $$su apt-get install -y -q wrk >/dev/null 2>&1; }; \
+	    $(SUDO) apt-get install -y -q wrk >/dev/null 2>&1 || \
+	    { $(SUDO) apt-get update -q >/dev/null 2>&1 && $(SUDO) apt-get install -y -q wrk >/dev/null 2>&1; }; \
 	  elif command -v brew >/dev/null 2>&1; then brew install wrk >/dev/null; \
-	  elif command -v apk >/dev/null 2>&1; then $$su apk add --quiet wrk; \
-	  elif command -v dnf >/dev/null 2>&1; then $$su dnf install -y -q wrk; fi; \
+	  elif command -v apk >/dev/null 2>&1; then $(SUDO) apk add --quiet wrk; \
+	  elif command -v dnf >/dev/null 2>&1; then $(SUDO) dnf install -y -q wrk; fi; \
 	  command -v wrk >/dev/null 2>&1 || echo "wrk could not be installed: bench/server.py will fail"; }
 
 bench: $(STAMP) graphviz wrk
