@@ -49,6 +49,8 @@ def _register() -> None:
     __import__("flowctl.cli.render_cmd", fromlist=["register"]).register(app)
     __import__("flowctl.cli.diff_cmd", fromlist=["register"]).register(app)
     __import__("flowctl.cli.serve_cmd", fromlist=["register"]).register(app)
+    for name in ("publish_cmd", "status_cmd", "revisions_cmd", "rollback_cmd"):
+        __import__(f"flowctl.cli.{name}", fromlist=["register"]).register(app)
 
 
 _register()

@@ -1,0 +1,47 @@
+"""``flowctl revisions``."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def revisions(
+    path: Path | None = typer.Argument(None, help="The project's folder, or any path inside it "
+                                       "(default: the working directory)."),
+    target: str | None = typer.Option(None, "--target", "-t", help="A target of flowctl.yaml "
+                                      "`targets`, or a runtime's URL."),
+    format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
+) -> None:
+    """List the project's published revisions, newest first (* marks the active one).
+
+    Exit code 0, or 2 for a usage, connection or token error.
+
+    Examples:
+
+      flowctl revisions
+
+      flowctl revisions --target production --format json
+    """
+    from flowctl.cli.failure import fail
+    from flowctl.client.report import revisions_json, revisions_text
+    from flowctl.client.workflow import revisions as run_revisions
+    from flowctl.errors import FlowctlError
+
+    try:
+        report = run_revisions(path, target)
+    except FlowctlError as error:
+        fail(error)
+    (revisions_json if format == Format.json else revisions_text)(report, sys.stdout)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("revisions")(revisions)
