@@ -37,19 +37,16 @@ def postgres_available() -> bool:
         return False
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh database URL: a SQLite file, or a PostgreSQL database dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'runtime.db'}"
-        return
+def postgres_database(prefix: str = "flowctl_test_") -> Iterator[str]:
+    """A fresh PostgreSQL database's URL, dropped afterwards (skipped when PostgreSQL is not
+    reachable, failed on CI)."""
     if not postgres_available():
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN} (make test starts it)")
         pytest.skip(f"PostgreSQL is not reachable at {PG_ADMIN}")
     import psycopg
 
-    name = "flowctl_test_" + secrets.token_hex(6)
+    name = prefix + secrets.token_hex(6)
     with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
         connection.execute(f"CREATE DATABASE {name}")
     try:
@@ -57,6 +54,15 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
             connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database URL: a SQLite file, or a PostgreSQL database dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'runtime.db'}"
+        return
+    yield from postgres_database()
 
 
 def settings_for(database: str, tmp_path: Path, **changes: Any) -> Settings:

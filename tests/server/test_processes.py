@@ -11,8 +11,6 @@ traffic is to a stub endpoint on 127.0.0.1 that the servers may call
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import ADMIN, PG_ADMIN, postgres_available
+from .conftest import ADMIN, postgres_database
 from .processes import Endpoint, Server, Servers, project_files
 
 pytestmark = pytest.mark.anyio
@@ -43,20 +41,7 @@ def servers(tmp_path: Path) -> Iterator[Servers]:
 
 
 def _postgres_database() -> Iterator[str]:
-    if not postgres_available():
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN} (make test starts it)")
-        pytest.skip(f"PostgreSQL is not reachable at {PG_ADMIN}")
-    import psycopg
-
-    name = "flowctl_proc_" + secrets.token_hex(6)
-    with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
-        connection.execute(f"CREATE DATABASE {name}")
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
-            connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    return postgres_database("flowctl_proc_")
 
 
 @pytest.fixture
