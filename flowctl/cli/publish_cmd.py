@@ -4,29 +4,22 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
 from pathlib import Path
 
 import typer
 
-
-class Format(str, Enum):
-    text = "text"
-    json = "json"
+from flowctl.cli.runtime_options import FORMAT, PROJECT_PATH, TARGET, Format
 
 
 def publish(
-    path: Path | None = typer.Argument(None, help="The project's folder, or any path inside it "
-                                       "(default: the working directory)."),
-    target: str | None = typer.Option(None, "--target", "-t", help="A target of flowctl.yaml "
-                                      "`targets`, or a runtime's URL (default: the only target, "
-                                      "else `local`, else http://127.0.0.1:8787)."),
+    path: Path | None = PROJECT_PATH,
+    target: str | None = TARGET,
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan; publish nothing."),
     no_tests: bool = typer.Option(False, "--no-tests", help="Skip the simulate gate (the "
                                   "visitors files)."),
     message: str | None = typer.Option(None, "--message", "-m", help="The revision's message "
                                        "(default: the subject of the HEAD commit)."),
-    format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
+    format: Format = FORMAT,
     color: bool | None = typer.Option(None, "--color/--no-color",
                                       help="Force colour on or off (default: on a terminal, "
                                       "unless NO_COLOR is set)."),

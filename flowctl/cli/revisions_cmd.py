@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
 from pathlib import Path
 
 import typer
 
-
-class Format(str, Enum):
-    text = "text"
-    json = "json"
+from flowctl.cli.runtime_options import FORMAT, PROJECT_PATH, TARGET, Format
 
 
 def revisions(
-    path: Path | None = typer.Argument(None, help="The project's folder, or any path inside it "
-                                       "(default: the working directory)."),
-    target: str | None = typer.Option(None, "--target", "-t", help="A target of flowctl.yaml "
-                                      "`targets`, or a runtime's URL."),
-    format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
+    path: Path | None = PROJECT_PATH,
+    target: str | None = TARGET,
+    format: Format = FORMAT,
 ) -> None:
     """List the project's published revisions, newest first (* marks the active one).
 

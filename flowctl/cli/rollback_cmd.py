@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
 from pathlib import Path
 
 import typer
 
-
-class Format(str, Enum):
-    text = "text"
-    json = "json"
+from flowctl.cli.runtime_options import FORMAT, PROJECT_PATH, TARGET, Format
 
 
 def rollback(
     to: int = typer.Option(..., "--to", min=1, help="The revision to make active again."),
-    path: Path | None = typer.Argument(None, help="The project's folder, or any path inside it "
-                                       "(default: the working directory)."),
-    target: str | None = typer.Option(None, "--target", "-t", help="A target of flowctl.yaml "
-                                      "`targets`, or a runtime's URL."),
-    format: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
+    path: Path | None = PROJECT_PATH,
+    target: str | None = TARGET,
+    format: Format = FORMAT,
 ) -> None:
     """Make an earlier revision active again (nothing new is stored).
 

@@ -107,23 +107,18 @@ async def post_message(runtime: Runtime, conversation_id: str, token: str | None
             time.time()))
     runtime.notifier.notify(conversation_id)
     if inline:
-        answer = await _after_call(runtime, conversation_id, key, digest, answer, said.seq)
+        assert step.pending is not None
+        answer = await _after_call(runtime, conversation_id, key, digest, step.pending.key,
+                                   said.seq)
     return 200, answer
 
 
 async def _after_call(runtime: Runtime, conversation_id: str, key: str, digest: str,
-                      answer: dict[str, Any], first_seq: int) -> dict[str, Any]:
-    """Wait up to the inline wait for the awaited call; the answer with what followed it."""
-    pending = Conversation.from_json((await authorised_row(runtime, conversation_id)).state).pending
-    if pending is not None:
-        await deliver_inline(runtime, conversation_id, pending["key"], runtime.settings.inline_wait)
+                      call_key: str, first_seq: int) -> dict[str, Any]:
+    """The answer of a message whose call was awaited: what followed it, after waiting up to
+    the inline wait; the idempotency record is done with that answer."""
+    answer = await _turn_after_call(runtime, conversation_id, call_key, first_seq)
     async with runtime.storage.transaction() as tx:
-        row = await tx.conversation(conversation_id, lock=True)
-        assert row is not None
-        compiled = await runtime.revisions.get(tx, row.project, row.revision)
-        events = await tx.events(conversation_id, first_seq)
-        answer = {"conversation": conversation_view(row, compiled.engine),
-                  "messages": messages_of(events), "seq": row.seq}
         record = await tx.idempotency(conversation_id, key)
         created = record.created_at if record else time.time()
         await tx.put_idempotency(IdempotencyRecord(conversation_id, key, digest, "done", 200,
@@ -131,31 +126,27 @@ async def _after_call(runtime: Runtime, conversation_id: str, key: str, digest: 
     return answer
 
 
-async def authorised_row(runtime: Runtime, conversation_id: str) -> ConversationRow:
+async def _turn_after_call(runtime: Runtime, conversation_id: str, call_key: str,
+                           first_seq: int) -> dict[str, Any]:
+    """Deliver the awaited call ``call_key`` inline, then the conversation and the bot
+    messages logged after ``first_seq``."""
+    await deliver_inline(runtime, conversation_id, call_key, runtime.settings.inline_wait)
     async with runtime.storage.read() as tx:
         row = await tx.conversation(conversation_id)
-    if row is None:
-        raise not_found()
-    return row
+        if row is None:
+            raise not_found()
+        compiled = await runtime.revisions.get(tx, row.project, row.revision)
+        events = await tx.events(conversation_id, first_seq)
+    return {"conversation": conversation_view(row, compiled.engine),
+            "messages": messages_of(events), "seq": row.seq}
 
 
-async def start_answer(runtime: Runtime, answer: dict[str, Any]) -> dict[str, Any]:
+async def start_answer(runtime: Runtime, answer: dict[str, Any], pending: str | None) -> dict[str, Any]:
     """The answer of an event that started a flow, completed like a message's when the
-    flow's first blocks wait for a call."""
-    conversation = answer["conversation"]
-    if conversation.get("waiting_for") != "response" or runtime.settings.inline_wait <= 0:
+    flow's first blocks wait for the call ``pending``."""
+    if pending is None or runtime.settings.inline_wait <= 0:
         return answer
-    row = await authorised_row(runtime, conversation["id"])
-    pending = Conversation.from_json(row.state).pending
-    if pending is not None:
-        await deliver_inline(runtime, row.id, pending["key"], runtime.settings.inline_wait)
-    async with runtime.storage.read() as tx:
-        latest = await tx.conversation(conversation["id"])
-        assert latest is not None
-        compiled = await runtime.revisions.get(tx, latest.project, latest.revision)
-        events = await tx.events(latest.id, 0)
-    return {**answer, "conversation": conversation_view(latest, compiled.engine),
-            "messages": messages_of(events), "seq": latest.seq}
+    return {**answer, **await _turn_after_call(runtime, answer["conversation"]["id"], pending, 0)}
 
 
 async def conversation_with_transcript(runtime: Runtime, conversation_id: str,

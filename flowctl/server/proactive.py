@@ -8,11 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from flowctl.engine import FlowError
-from flowctl.server import auth
 from flowctl.server.errors import ApiError
 from flowctl.server.runtime import Runtime
-from flowctl.server.storage.records import ConversationRow
-from flowctl.server.turns import commit_step, conversation_view, messages_of, rfc3339
+from flowctl.server.visits import begin, finish
 
 
 async def start_flow(runtime: Runtime, project: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -37,22 +35,8 @@ async def start_flow(runtime: Runtime, project: str, body: dict[str, Any]) -> di
         except FlowError:
             raise ApiError(422, "unknown_flow", f"revision {state.active_revision} has no flow "
                            f"'{flow_id}'") from None
-        now = runtime.now()
-        at = rfc3339(now)
-        conversation_id = auth.new_id("c_")
-        token = auth.new_token("fc_")
-        context["chat"] = {**dict(body.get("context", {}).get("chat") or {}),
-                           "id": conversation_id, "started_at": at}
-        row = ConversationRow(conversation_id, project, state.active_revision, visitor_id,
-                              auth.token_hash(token), flow_id, "running", None, {}, context, 0, 0,
-                              at, at)
-        await tx.add_conversation(row, now.timestamp())
-        if visitor_id is not None:
-            await tx.record_start(project, visitor_id, flow_id, at)
+        context["chat"] = dict(body.get("context", {}).get("chat") or {})
         ports = runtime.ports(compiled, await runtime.presence(tx, project))
-        step = compiled.engine.start(flow_id, context, ports, conversation_id=conversation_id)
-        events = await commit_step(tx, row, step, compiled.engine, now)
-        view = conversation_view(row, compiled.engine, step.state)
-    runtime.notifier.notify(conversation_id)
-    return {"started": True, "conversation": view, "token": token,
-            "messages": messages_of(events), "seq": row.seq}
+        started = await begin(runtime, tx, compiled, project, state.active_revision, visitor_id,
+                              flow_id, context, ports)
+    return await finish(runtime, started)

@@ -41,8 +41,6 @@ async def _event(request: Request, runtime: Runtime) -> Response:
     is_admin = bool(admin) and auth.same(admin, auth.token_hash(runtime.admin_token))
     status, answer = await visits.handle_event(runtime, request.path_params["project"],
                                                _token(request), body, is_admin)
-    if answer.get("started"):
-        answer = await messages.start_answer(runtime, answer)
     return json_response(status, answer)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from flowctl.server import messages, proactive
+from flowctl.server import proactive
 from flowctl.server.api import Operation, error_responses, json_response, read_json, validate
 from flowctl.server.runtime import Runtime
 from flowctl.server.schemas import ref
@@ -16,7 +16,7 @@ async def _start(request: Request, runtime: Runtime) -> Response:
     body = await read_json(request, MAX_BODY)
     validate("StartRequest", body)
     answer = await proactive.start_flow(runtime, request.path_params["project"], body)
-    return json_response(201, await messages.start_answer(runtime, answer))
+    return json_response(201, answer)
 
 
 OPERATIONS = [

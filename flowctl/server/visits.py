@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from typing import Any
 
-from flowctl.engine import StartHistory
+from flowctl.engine import Ports, StartHistory
 from flowctl.server import auth
+from flowctl.server.compiled import CompiledRevision
 from flowctl.server.errors import ApiError
+from flowctl.server.messages import start_answer
 from flowctl.server.runtime import Runtime
 from flowctl.server.storage.records import ConversationRow
+from flowctl.server.storage.sql import Tx
 from flowctl.server.turns import commit_step, conversation_view, messages_of, rfc3339
 
 
@@ -93,21 +97,44 @@ async def handle_event(runtime: Runtime, project: str, visitor_token: str | None
             if admin:
                 answer["reasons"] = decision.reasons
             return 200, answer
-        now = runtime.now()
-        at = rfc3339(now)
-        conversation_id = auth.new_id("c_")
-        token = auth.new_token("fc_")
-        context["chat"] = {"id": conversation_id, "started_at": at}  # the new chat's own
-        row = ConversationRow(conversation_id, project, state.active_revision, visitor.id,
-                              auth.token_hash(token), decision.flow.id, "running", None, {},
-                              context, 0, 0, at, at)
-        await tx.add_conversation(row, now.timestamp())
-        await tx.record_start(project, visitor.id, decision.flow.id, at)
-        step = compiled.engine.start(decision.flow.id, context, ports,
-                                     conversation_id=conversation_id)
-        events = await commit_step(tx, row, step, compiled.engine, now)
-        view = conversation_view(row, compiled.engine, step.state)
-    runtime.notifier.notify(conversation_id)
-    return 201, {"started": True, "conversation": view, "token": token,
-                 "messages": messages_of(events), "seq": row.seq}
+        context["chat"] = {}  # the new chat's own (the last one decided the start only)
+        started = await begin(runtime, tx, compiled, project, state.active_revision, visitor.id,
+                              decision.flow.id, context, ports)
+    return 201, await finish(runtime, started)
+
+
+@dataclass
+class Started:
+    """A conversation just started in a transaction, its answer still to complete."""
+
+    answer: dict[str, Any]
+    pending: str | None
+
+
+async def begin(runtime: Runtime, tx: Tx, compiled: CompiledRevision, project: str,
+                revision: int, visitor_id: str | None, flow_id: str, context: dict[str, Any],
+                ports: Ports) -> Started:
+    """Store a new conversation of ``flow_id`` and run it to its first wait, in ``tx``."""
+    now = runtime.now()
+    at = rfc3339(now)
+    conversation_id = auth.new_id("c_")
+    token = auth.new_token("fc_")
+    context["chat"] = {**dict(context.get("chat") or {}), "id": conversation_id, "started_at": at}
+    row = ConversationRow(conversation_id, project, revision, visitor_id, auth.token_hash(token),
+                          flow_id, "running", None, {}, context, 0, 0, at, at)
+    await tx.add_conversation(row, now.timestamp())
+    if visitor_id is not None:
+        await tx.record_start(project, visitor_id, flow_id, at)
+    step = compiled.engine.start(flow_id, context, ports, conversation_id=conversation_id)
+    events = await commit_step(tx, row, step, compiled.engine, now)
+    return Started({"started": True, "conversation": conversation_view(row, compiled.engine, step.state),
+                    "token": token, "messages": messages_of(events), "seq": row.seq},
+                   step.pending.key if step.pending else None)
+
+
+async def finish(runtime: Runtime, started: Started) -> dict[str, Any]:
+    """After the commit: wake the streams, and wait inline for a first call."""
+    runtime.notifier.notify(started.answer["conversation"]["id"])
+    return await start_answer(runtime, started.answer, started.pending)
+
 
