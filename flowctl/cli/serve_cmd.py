@@ -52,6 +52,7 @@ def serve(
     from flowctl.errors import ConfigError
     from flowctl.server.run import migrate, run
     from flowctl.server.settings import Settings, SettingsError
+    from flowctl.server.storage import StorageError
 
     flags = {"host": host, "port": port, "db": db, "data_dir": data_dir, "workers": workers,
              "cors_origins": tuple(cors_origin), "allow_egress": tuple(allow_egress),
@@ -66,6 +67,9 @@ def serve(
         run(settings)
     except SettingsError as error:
         fail(ConfigError(str(error), hint="flowctl serve --help lists the settings"))
+    except StorageError as error:
+        fail(ConfigError(f"cannot use the database: {error}",
+                         hint="--db sqlite:///PATH or postgresql://USER@HOST:PORT/DB (FLOWCTL_DB)"))
     except OSError as error:
         fail(ConfigError(f"cannot serve: {error.strerror or error}",
                          hint="is another server on that port? (--port)"))

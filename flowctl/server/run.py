@@ -21,8 +21,10 @@ def migrate(settings: Settings) -> list[int]:
 
     try:
         return asyncio.run(apply())
-    except StorageError as error:
-        raise OSError(str(error)) from None
+    except StorageError:
+        raise
+    except Exception as error:  # the driver's own errors: say them, without a traceback
+        raise StorageError(f"{settings.database.split('@')[-1]}: {error}") from None
 
 
 def app_factory() -> object:
@@ -42,6 +44,7 @@ def run(settings: Settings) -> None:
     from flowctl.server.app import configure_logging, create_app
 
     configure_logging(settings.log_level)
+    migrate(settings)  # the database must answer before the port opens (a clear error, exit 2)
     loop = "uvloop" if _has("uvloop") else "asyncio"
     http = "httptools" if _has("httptools") else "h11"
     print(f"flowctl serve: http://{settings.host}:{settings.port} ({settings.workers} "

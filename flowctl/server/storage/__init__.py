@@ -41,7 +41,8 @@ async def open_storage(url: str, *, durability: str = "full") -> Storage:
         try:
             await storage.open()
         except Exception as error:
-            raise StorageError(f"cannot connect to {storage.describe}: {error}") from None
+            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise StorageError(f"cannot connect to {storage.describe}: {first}") from None
         return storage
     raise StorageError(f"unknown database URL {url!r}: use sqlite:///PATH or postgresql://...")
 

@@ -57,7 +57,13 @@ class PostgresStorage:
         self.describe = "postgresql://" + url.split("@")[-1].split("://")[-1]  # no password
 
     async def open(self) -> None:
-        await self.pool.open(wait=True, timeout=30)
+        import psycopg
+
+        # one plain connection first: a refused or unknown database is one clear line, not
+        # the pool's retries logged for seconds
+        connection = await psycopg.AsyncConnection.connect(self.url, connect_timeout=10)
+        await connection.close()
+        await self.pool.open(wait=True, timeout=10)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
