@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
@@ -149,3 +151,66 @@ async def test_presence_and_handoffs(storage: Storage) -> None:
         queued = await tx.handoffs("p", "queued")
         assert [h.conversation_id for h, _ in queued] == ["c1", "c2"]
         assert await tx.handoffs("p", "taken") == []
+
+
+# -- concurrent transactions (SQLite commits the ones that queue together) ---------------------
+
+
+async def _write(storage: Storage, cid: str, fail: bool = False, lock: str | None = None) -> None:
+    async with storage.transaction() as tx:
+        if lock is not None:
+            await tx.conversation(lock, lock=True)
+        await tx.add_conversation(conversation(cid, visitor=None), 1.0)
+        if fail:
+            raise RuntimeError(f"{cid} fails")
+
+
+async def test_queued_transactions_commit_each_and_a_failing_one_alone_rolls_back(
+        storage: Storage) -> None:
+    names = [f"c{i}" for i in range(40)]
+    results = await asyncio.gather(*(_write(storage, n, fail=n in ("c7", "c39")) for n in names),
+                                   return_exceptions=True)
+    failed = {n for n, r in zip(names, results, strict=True) if isinstance(r, RuntimeError)}
+    assert failed == {"c7", "c39"}  # the last of the queue failing still commits the others
+    async with storage.read() as tx:
+        stored = {n for n in names if await tx.conversation(n) is not None}
+    assert stored == set(names) - failed
+
+
+async def test_a_reader_sees_a_transaction_only_once_it_has_committed(storage: Storage) -> None:
+    async with storage.transaction() as tx:
+        await tx.add_conversation(conversation("c1"), 1.0)
+        async with storage.read() as reader:
+            assert await reader.conversation("c1") is None
+    async with storage.read() as reader:
+        assert await reader.conversation("c1") is not None
+
+
+async def test_a_transaction_cancelled_while_queued_leaves_the_others_committed(
+        storage: Storage) -> None:
+    await _write(storage, "c0")
+    inside, leave = asyncio.Event(), asyncio.Event()
+    queued: list[asyncio.Task[None]] = []
+
+    async def holder() -> None:  # c2 queues behind it (for the lock of c0's row on PostgreSQL)
+        async with storage.transaction() as tx:
+            await tx.conversation("c0", lock=True)
+            await tx.add_conversation(conversation("c1", visitor=None), 1.0)
+            inside.set()
+            await leave.wait()
+            # c2 is cancelled just as this transaction hands it the lock
+            asyncio.get_running_loop().call_soon(queued[0].cancel)
+
+    first = asyncio.create_task(holder())
+    await inside.wait()
+    queued.append(asyncio.create_task(_write(storage, "c2", lock="c0")))
+    await asyncio.sleep(0.05)  # c2 waits
+    leave.set()
+    await asyncio.wait_for(first, 10)  # committed although the one after it left
+    with contextlib.suppress(asyncio.CancelledError):
+        await queued[0]
+    await asyncio.wait_for(_write(storage, "c3"), 10)
+    async with storage.read() as tx:
+        assert await tx.conversation("c1") is not None
+        assert await tx.conversation("c2") is None
+        assert await tx.conversation("c3") is not None
