@@ -11,7 +11,7 @@ event log).  Every field is bounded: ``visits`` by the project's data blocks,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any
 
@@ -81,7 +81,9 @@ class Conversation:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data (enums as their strings), safe to store and to mutate."""
-        data = {name: _copy(getattr(self, name)) for name in _FIELDS}
+        data = {name: getattr(self, name) for name in _FIELDS}
+        for name in _CONTAINERS:
+            data[name] = _copy(data[name])
         data["status"] = str(self.status)
         data["waiting_for"] = str(self.waiting_for) if self.waiting_for is not None else None
         return data
@@ -95,7 +97,10 @@ class Conversation:
         if not isinstance(schema, int) or schema > SCHEMA_VERSION:
             raise StateError(f"conversation schema {schema!r} is newer than this engine "
                              f"({SCHEMA_VERSION}): upgrade flowctl")
-        values = {k: _copy(v) for k, v in data.items() if k in _KNOWN}
+        values = {k: v for k, v in data.items() if k in _KNOWN}
+        for name in _CONTAINERS:
+            if name in values:
+                values[name] = _copy(values[name])
         try:
             values["status"] = Status(values.get("status", Status.RUNNING))
             waiting = values.get("waiting_for")
@@ -106,16 +111,28 @@ class Conversation:
         return cls(**values)
 
     def copy(self) -> Conversation:
-        return Conversation.from_json(self.to_json())
+        """An independent copy (nothing mutable shared)."""
+        new = replace(self)
+        for name in _CONTAINERS:
+            setattr(new, name, _copy(getattr(self, name)))
+        return new
 
 
 _FIELDS = tuple(f.name for f in fields(Conversation))
 _KNOWN = frozenset(_FIELDS)
+#: The fields that hold dicts or lists (the rest are strings, numbers, enums and None).
+_CONTAINERS = tuple(f.name for f in fields(Conversation)
+                    if str(f.type).startswith(("dict", "list")))
 
 
 def _copy(value: Any) -> Any:
     """A deep copy of JSON-shaped data (dicts, lists, scalars): what the state holds."""
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is dict:
+        return {key: _copy(item) for key, item in value.items()}
+    if kind is list or kind is tuple:
+        return [_copy(item) for item in value]
+    if isinstance(value, dict):  # a dict subclass
         return {key: _copy(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_copy(item) for item in value]

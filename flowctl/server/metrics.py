@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class Metrics:
     def __init__(self) -> None:
@@ -20,6 +22,19 @@ class Metrics:
                               registry=self.registry)
         self.outbox = Gauge("flowctl_outbox_pending", "Calls waiting in the outbox",
                             registry=self.registry)
+
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def answered(self, route: str, method: str, status: int, seconds: float) -> None:
+        """Count one answered request and observe its latency."""
+        key = (route, method, status)
+        children = self._children.get(key)
+        if children is None:  # labels() looks the child up under a lock: once per key
+            children = (self.requests.labels(route, method, str(status)),
+                        self.latency.labels(route))
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def render(self) -> tuple[bytes, str]:
         from prometheus_client import CONTENT_TYPE_LATEST, generate_latest

@@ -49,8 +49,11 @@ _CONVERSATION = ("id, project, revision, visitor_id, token_hash, flow, status, w
                  "state, context, version, seq, started_at, updated_at, outcome, tags")
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return _ENCODER.encode(value)
 
 
 def _conversation(row: tuple[Any, ...]) -> ConversationRow:
