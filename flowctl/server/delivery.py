@@ -1,8 +1,8 @@
 """Work that happens after a turn: outgoing calls, timeouts, and idle conversations.
 
 * **Calls.**  Each outbox row is claimed with a lease (``FLOWCTL_LEASE_SECONDS``, 30 s), so
-  one process sends it at a time; the calls claimed together are attempted concurrently (one
-  slow endpoint does not hold up the others); an attempt goes through the egress guard with
+  one process sends it at a time; each attempt runs on its own (the worker claims more while
+  a slow endpoint keeps one busy: it holds up nothing else); an attempt goes through the egress guard with
   the call's idempotency key; the engine's :func:`~flowctl.engine.next_attempt` says when to
   try again.  The final answer of an awaited call is fed to the conversation in the same
   transaction that closes the row, so it is applied exactly once even when a process dies
@@ -36,14 +36,19 @@ async def send_call(runtime: Runtime, call: Call) -> Response:
     return await send(runtime.http, call, env=runtime.env)
 
 
+async def claim_calls(runtime: Runtime, limit: int, key: str | None = None) -> list[OutboxRow]:
+    """Lease up to ``limit`` due calls (or the one ``key`` names) to this process."""
+    now = runtime.wall()
+    async with runtime.storage.transaction() as tx:
+        return await tx.claim_outbox(now, now + runtime.settings.lease, limit, key)
+
+
 async def deliver(runtime: Runtime, key: str | None = None, limit: int = 20) -> int:
     """Claim due calls (or the one ``key`` names) and make one attempt of each, all at once;
     how many."""
-    now = runtime.wall()
-    async with runtime.storage.transaction() as tx:
-        rows = await tx.claim_outbox(now, now + runtime.settings.lease, limit, key)
+    rows = await claim_calls(runtime, limit, key)
     failures = [outcome for outcome in
-                await asyncio.gather(*(_attempt(runtime, row) for row in rows),
+                await asyncio.gather(*(attempt(runtime, row) for row in rows),
                                      return_exceptions=True)
                 if isinstance(outcome, BaseException)]
     if failures:
@@ -51,7 +56,8 @@ async def deliver(runtime: Runtime, key: str | None = None, limit: int = 20) -> 
     return len(rows)
 
 
-async def _attempt(runtime: Runtime, row: OutboxRow) -> None:
+async def attempt(runtime: Runtime, row: OutboxRow) -> None:
+    """One attempt of the claimed call ``row``: sent, then retried later or settled."""
     call = Call.from_json(row.call)
     call = Call.from_json({**call.to_json(), "attempt": row.attempt + 1})
     if call.timeout + LEASE_MARGIN > runtime.settings.lease:

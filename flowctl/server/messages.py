@@ -31,9 +31,10 @@ from flowctl.server.turns import (
     visitor_message,
 )
 
-#: A record still "processing" after this many seconds is served as it stands (its request
-#: died after committing the message).
-STALE_PROCESSING = 60.0
+#: Seconds beyond the inline wait after which a record still "processing" is served as it
+#: stands: its request died (the visitor's connection or the process) after committing the
+#: message, and its call goes on in the worker.
+PROCESSING_MARGIN = 5.0
 
 
 def request_hash(body: dict[str, Any]) -> str:
@@ -75,7 +76,8 @@ async def post_message(runtime: Runtime, conversation_id: str, token: str | None
             if record.request_hash != digest:
                 raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was used "
                                "with another body for this conversation")
-            if record.status == "processing" and time.time() - record.created_at < STALE_PROCESSING:
+            window = runtime.settings.inline_wait + PROCESSING_MARGIN
+            if record.status == "processing" and time.time() - record.created_at < window:
                 raise ApiError(409, "in_progress", "a message with this Idempotency-Key is "
                                "still being processed; retry in a moment")
             return record.response_status, record.response
