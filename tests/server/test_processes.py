@@ -479,3 +479,42 @@ async def test_kill_9_during_outbox_delivery_delivers_every_call_with_its_key(
         endpoint.close()
     print(f"\n{CALLS} calls, 1 kill with {cut} attempts under way, "
           f"{sum(len(v) for v in seen.values())} attempts in all")
+
+
+def _children(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+        if fields.get("PPid", "").strip() == str(pid) and not fields.get("State", "").startswith("Z"):
+            found.append(int(entry.name))
+    return found
+
+
+async def test_workers_2_is_two_processes_on_one_port_that_share_the_conversations(
+        servers: Servers, pg_url: str) -> None:
+    server = servers.start(pg_url, args=("--workers", "2"), name="workers")
+    assert server.process is not None
+    deadline = time.monotonic() + 10
+    while len(_children(server.process.pid)) < 2 and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    workers = _children(server.process.pid)
+    assert len(workers) >= 2, (workers, server.log())
+    async with http_client() as http:
+        client = Client(http)
+        await client.publish(server, project_files())
+        chats = await asyncio.wait_for(asyncio.gather(
+            *(_visitor(client, (server, server), n) for n in range(10))), 60)
+        for chat in chats:
+            assert all(s["status"] == 200 for s in chat.sent), server.log()
+            check_chatty(chat, await client.conversation(server, chat),
+                         await client.events(server, chat))
+    server.stop()
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()
+                and not Path(f"/proc/{pid}/status").read_text().count("State:\tZ")]
