@@ -31,9 +31,6 @@ class _Cursor:
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         await self.connection.execute(_pg(sql), tuple(params), prepare=True)
 
-    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        async with self.connection.cursor() as cursor:
-            await cursor.executemany(_pg(sql), [tuple(row) for row in rows])
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         cursor = await self.connection.execute(_pg(sql), tuple(params), prepare=True)

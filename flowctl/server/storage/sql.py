@@ -30,7 +30,6 @@ from flowctl.server.storage.records import (
 
 class Cursor(Protocol):
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
-    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None: ...
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
@@ -47,6 +46,7 @@ POSTGRES = Dialect("postgres", " FOR UPDATE", " FOR UPDATE SKIP LOCKED")
 
 _CONVERSATION = ("id, project, revision, visitor_id, token_hash, flow, status, waiting_for, "
                  "state, context, version, seq, started_at, updated_at, outcome, tags")
+_CONVERSATION_OF_C = ", ".join("c." + column.strip() for column in _CONVERSATION.split(","))
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
@@ -62,6 +62,10 @@ def _conversation(row: tuple[Any, ...]) -> ConversationRow:
     return ConversationRow(cid, project, int(revision), visitor, token, flow, status, waiting,
                            json.loads(state), json.loads(context), int(version), int(seq),
                            started, updated, outcome, json.loads(tags))
+
+
+#: Events written by one INSERT at most (6 parameters each, far below SQLite's limit).
+_EVENTS_PER_INSERT = 500
 
 
 class Tx:
@@ -192,12 +196,14 @@ class Tx:
     # -- events -----------------------------------------------------------------------------------
 
     async def add_events(self, events: Sequence[Event]) -> None:
-        if not events:
-            return
-        await self.cursor.executemany(
-            "INSERT INTO events (conversation_id, seq, at, kind, sender, body) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(e.conversation_id, e.seq, e.at, e.kind, e.sender, _dumps(e.body)) for e in events])
+        """One INSERT of many rows (not one per event: a round trip each on PostgreSQL)."""
+        for start in range(0, len(events), _EVENTS_PER_INSERT):
+            chunk = events[start:start + _EVENTS_PER_INSERT]
+            await self.cursor.execute(
+                "INSERT INTO events (conversation_id, seq, at, kind, sender, body) VALUES "
+                + ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(chunk)),
+                [value for e in chunk
+                 for value in (e.conversation_id, e.seq, e.at, e.kind, e.sender, _dumps(e.body))])
 
     async def events(self, conversation_id: str, after: int = 0, limit: int = 1000,
                      kind: str | None = None) -> list[Event]:
@@ -211,6 +217,24 @@ class Tx:
         return [Event(r[0], int(r[1]), r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
     # -- idempotency ------------------------------------------------------------------------------
+
+    async def conversation_for_message(self, conversation_id: str, key: str,
+                                       ) -> tuple[ConversationRow | None, IdempotencyRecord | None]:
+        """The conversation, locked, and the record of ``key`` for it: one statement."""
+        lock = " FOR UPDATE OF c" if self.dialect.lock else ""
+        row = await self.cursor.fetchone(
+            f"SELECT {_CONVERSATION_OF_C}, i.request_hash, i.status, i.response_status, "
+            "i.response, i.created_at FROM conversations c LEFT JOIN idempotency i "
+            "ON i.conversation_id = c.id AND i.key = ? WHERE c.id = ?" + lock,
+            (key, conversation_id))
+        if row is None:
+            return None, None
+        conversation, known = _conversation(row[:16]), row[16:]
+        if known[0] is None:
+            return conversation, None
+        return conversation, IdempotencyRecord(conversation_id, key, known[0], known[1],
+                                               int(known[2]), json.loads(known[3]),
+                                               float(known[4]))
 
     async def idempotency(self, conversation_id: str, key: str) -> IdempotencyRecord | None:
         row = await self.cursor.fetchone(

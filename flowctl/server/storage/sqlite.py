@@ -50,8 +50,6 @@ class _Cursor:
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.connection.execute(sql, tuple(params))
 
-    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self.connection.executemany(sql, [tuple(row) for row in rows])
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         row: tuple[Any, ...] | None = self.connection.execute(sql, tuple(params)).fetchone()
