@@ -6,12 +6,15 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
+from flowctl.loader.context_fields import context_roots
+
 if TYPE_CHECKING:
     from datetime import datetime
 
     from flowctl.engine.state import Conversation
 
-CONTEXT_KEYS = ("event", "page", "visitor", "device", "agents", "now", "chat")
+#: The context's top-level names (the format reference, via the visitors schema).
+CONTEXT_KEYS = tuple(context_roots())
 
 VISITOR_DEFAULTS: dict[str, Any] = {
     "identified": False, "returning": False, "visits": 1, "pages_viewed": 1,

@@ -119,6 +119,7 @@ PLACES: dict[str, Place] = {
     "V005": Place("flow", "blocks:\n  - id: route\n    type: branch\n    default: done\n"
                           "    cases:\n      " + SLOT),
     "V006": FLOW_BLOCKS,
+    "V007": Place("flow"),
     "X001": FLOW_BLOCKS,
     "X002": FLOW_BLOCKS,
     "X003": FLOW_BLOCKS,

@@ -91,7 +91,7 @@ def _uses(flow: Flow) -> list[Use]:
     return out
 
 
-def _flow_uses(flow: Flow, ctx: LintContext) -> list[Use]:
+def flow_uses(flow: Flow, ctx: LintContext) -> list[Use]:
     result: list[Use] = ctx.memo("variables.uses", flow, lambda: _uses(flow))
     return result
 
@@ -274,7 +274,7 @@ def undefined_variable(flow: Flow, ctx: LintContext) -> Iterator[Problem]:
     flow_data = data_flow(flow, ctx)
     saved = saved_names(flow)
     inherited: set[str] | None = None
-    for use in _flow_uses(flow, ctx):
+    for use in flow_uses(flow, ctx):
         if not use.runtime:
             continue
         analysis = use.analysis()
@@ -386,14 +386,14 @@ def unused_variable(flow: Flow, ctx: LintContext) -> Iterator[Problem]:
         - {id: done, type: end, text: "Thanks ({{ company_size }})"}
     """
     read: set[str] = set()
-    for use in _flow_uses(flow, ctx):
+    for use in flow_uses(flow, ctx):
         read.update(_loose_names(use))
     # a flow handed over to with goto may read them too
     for block in flow.blocks:
         if isinstance(block, GotoBlock):
             target = ctx.project.flow(block.flow.name)
             if target is not None and target is not flow:
-                for use in _flow_uses(target, ctx):
+                for use in flow_uses(target, ctx):
                     read.update(_loose_names(use))
     seen: set[str] = set()
     for block in flow.blocks:
@@ -453,7 +453,7 @@ def template_syntax(flow: Flow, ctx: LintContext) -> Iterator[Problem]:
     Good:
         - {id: greet, type: message, text: "Hi {{ visitor.name }}!"}
     """
-    for use in _flow_uses(flow, ctx):
+    for use in flow_uses(flow, ctx):
         if use.condition:
             continue
         analysis = use.analysis()
@@ -473,7 +473,7 @@ def condition_syntax(flow: Flow, ctx: LintContext) -> Iterator[Problem]:
     Good:
         - {when: "company_size == '200+'", next: sales}
     """
-    for use in _flow_uses(flow, ctx):
+    for use in flow_uses(flow, ctx):
         if not use.condition:
             continue
         analysis = use.analysis()
