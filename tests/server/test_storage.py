@@ -98,21 +98,6 @@ async def test_idempotency_records_upsert(storage: Storage) -> None:
         ("done", {"a": 2}, 5.0)
 
 
-async def test_a_message_reads_its_conversation_and_its_key_in_one_statement(
-        storage: Storage) -> None:
-    record = IdempotencyRecord("c1", "k", "h", "done", 200, {"a": 1}, 5.0)
-    async with storage.transaction() as tx:
-        await tx.add_conversation(conversation("c1", visitor=None), 1.0)
-        await tx.add_conversation(conversation("c2", visitor=None), 1.0)
-        await tx.put_idempotency(record)
-        assert await tx.conversation_for_message("c1", "k") == (conversation("c1", None), record)
-        row, known = await tx.conversation_for_message("c1", "other")
-        assert row == conversation("c1", None) and known is None
-        row, known = await tx.conversation_for_message("c2", "k")  # keys are per conversation
-        assert row == conversation("c2", None) and known is None
-        assert await tx.conversation_for_message("c9", "k") == (None, None)
-
-
 async def test_timers_are_claimed_once_until_their_lease_ends(storage: Storage) -> None:
     async with storage.transaction() as tx:
         await tx.set_timer("c1", "ask@1", 10.0)

@@ -46,7 +46,6 @@ POSTGRES = Dialect("postgres", " FOR UPDATE", " FOR UPDATE SKIP LOCKED")
 
 _CONVERSATION = ("id, project, revision, visitor_id, token_hash, flow, status, waiting_for, "
                  "state, context, version, seq, started_at, updated_at, outcome, tags")
-_CONVERSATION_OF_C = ", ".join("c." + column.strip() for column in _CONVERSATION.split(","))
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
@@ -217,24 +216,6 @@ class Tx:
         return [Event(r[0], int(r[1]), r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
     # -- idempotency ------------------------------------------------------------------------------
-
-    async def conversation_for_message(self, conversation_id: str, key: str,
-                                       ) -> tuple[ConversationRow | None, IdempotencyRecord | None]:
-        """The conversation, locked, and the record of ``key`` for it: one statement."""
-        lock = " FOR UPDATE OF c" if self.dialect.lock else ""
-        row = await self.cursor.fetchone(
-            f"SELECT {_CONVERSATION_OF_C}, i.request_hash, i.status, i.response_status, "
-            "i.response, i.created_at FROM conversations c LEFT JOIN idempotency i "
-            "ON i.conversation_id = c.id AND i.key = ? WHERE c.id = ?" + lock,
-            (key, conversation_id))
-        if row is None:
-            return None, None
-        conversation, known = _conversation(row[:16]), row[16:]
-        if known[0] is None:
-            return conversation, None
-        return conversation, IdempotencyRecord(conversation_id, key, known[0], known[1],
-                                               int(known[2]), json.loads(known[3]),
-                                               float(known[4]))
 
     async def idempotency(self, conversation_id: str, key: str) -> IdempotencyRecord | None:
         row = await self.cursor.fetchone(
