@@ -120,6 +120,7 @@ PLACES: dict[str, Place] = {
                           "    cases:\n      " + SLOT),
     "V006": FLOW_BLOCKS,
     "V007": Place("flow"),
+    "V008": FLOW_BLOCKS,
     "X001": FLOW_BLOCKS,
     "X002": FLOW_BLOCKS,
     "X003": FLOW_BLOCKS,

@@ -1,4 +1,5 @@
-"""Conditions that compare a saved answer with a value it can never have (V006)."""
+"""Values that are not what they seem: comparisons with a value a saved answer can never
+have (V006), text that YAML reads as a number (V008)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import Iterator
 from flowctl.expr.dnf import condition_dnf
 from flowctl.lint.context import LintContext
 from flowctl.lint.registry import problem, rule
+from flowctl.lint.rules.visitors import source_data
+from flowctl.loader.yaml_reader import resolve_plain
 from flowctl.model.blocks import BranchBlock, QuestionBlock
 from flowctl.model.flow import Flow
 from flowctl.model.problem import Problem
@@ -94,3 +97,49 @@ def _literal_span(condition: Condition, value: object) -> SourceSpan | None:
             if offset >= 0:
                 return expr.template.span_at(offset)
     return None
+
+
+def number_as_text(raw: str) -> str | None:
+    """What a plain scalar meant as text shows instead, when YAML reads it as a number that
+    prints differently (``1.10`` shows ``1.1``, ``010`` shows ``10``); None otherwise."""
+    written = raw.strip()
+    value = resolve_plain(written)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    shown = str(value)  # as the loader turns it into text
+    return None if shown == written else shown
+
+
+def _choice_labels(ctx: LintContext, flow: Flow) -> Iterator[tuple[str, str, SourceSpan]]:
+    """Each choice label of the flow's file as written: (raw text, style, where)."""
+    doc, data = source_data(ctx, flow.file)
+    blocks = data.get("blocks") if doc is not None and isinstance(data, dict) else None
+    for i, block in enumerate(blocks if isinstance(blocks, list) else []):
+        choices = block.get("choices") if isinstance(block, dict) else None
+        for j, choice in enumerate(choices if isinstance(choices, list) else []):
+            path: tuple[str | int, ...] = ("blocks", i, "choices", j)
+            if isinstance(choice, dict):
+                path = (*path, "label")
+            yield (*doc.raw(path), doc.span(path))
+
+
+@rule("V008", "number-as-text", severity="warning")
+def number_meant_as_text(flow: Flow, ctx: LintContext) -> Iterator[Problem]:
+    """A choice label that YAML reads as a number that shows differently.
+
+    YAML reads an unquoted `1.10` as the number 1.1 and `010` as 10, so the visitor sees
+    `1.1` and a closed question saves `1.1`: quote text that looks like a number.  (Texts
+    and tags must be strings: the schema check, S003, rejects a number there.)
+
+    Bad:
+        - {id: ask, type: question, text: Which version?, choices: [1.9, 1.10], save: version}
+
+    Good:
+        - {id: ask, type: question, text: Which version?, choices: ["1.9", "1.10"], save: version}
+    """
+    for raw, style, span in _choice_labels(ctx, flow):
+        shown = None if style else number_as_text(raw)
+        if shown is not None:
+            written = raw.strip()
+            yield problem(f"choice label {written} is read by YAML as the number {shown}, so it "
+                          f"shows as '{shown}'", span, f'quote it: "{written}"')

@@ -148,8 +148,8 @@ def visitors_unknown_endpoint(vf: VisitorFile, ctx: LintContext) -> Iterator[Pro
                           _guess(ref.name, names, "endpoints"))
 
 
-def _source_data(ctx: LintContext, file: str) -> tuple[Any, Any]:
-    """The visitors file parsed again (for positions of mapping keys), memoised."""
+def source_data(ctx: LintContext, file: str) -> tuple[Any, Any]:
+    """A project file parsed again (for positions of mapping keys, scalars as written), memoised."""
     key = ("visitors-doc", file)
     cache = ctx._cache
     if key not in cache:
@@ -204,7 +204,7 @@ def visitors_unknown_department(vf: VisitorFile, ctx: LintContext) -> Iterator[P
         return
     known = ctx.config.department_names
     names = sorted(known)
-    doc, data = _source_data(ctx, vf.file)
+    doc, data = source_data(ctx, vf.file)
     if data is not None:
         for path, agents in _agents_maps(data):
             for department in agents:
