@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from flowctl.errors import ConfigError
+from flowctl.files import write_output
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
@@ -79,8 +80,7 @@ def scaffold(directory: Path, template: str, *, project: str | None = None,
     written = []
     for relative, text in files.items():
         target = directory / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        write_output(target, text)
         written.append(target)
     return written
 

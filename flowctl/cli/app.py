@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
+from typing import NoReturn
 
 import typer
 
@@ -60,7 +62,31 @@ def main() -> None:
     gc.freeze()  # what import created lives as long as the process: never scan it again
     try:
         app()
+        sys.stdout.flush()  # a full disk or a closed pipe is seen here, not at exit
     except FlowctlError as error:  # pragma: no cover - commands catch their own
-        fail(error)
+        _give_up(error)
+    except UnicodeEncodeError as error:
+        _give_up(unencodable(error, getattr(sys.stdout, "encoding", None) or "?"))
+    except BrokenPipeError:  # `flowctl lint | head -1`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(2)
+    except OSError as error:  # the standard output itself: `flowctl lint > /dev/full`
+        _give_up(FlowctlError(f"cannot write the output: {error.strerror or error}"))
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+def unencodable(error: UnicodeEncodeError, encoding: str) -> FlowctlError:
+    """The message for output that the stream's encoding cannot represent."""
+    character = error.object[error.start:error.end][:1]
+    return FlowctlError(f"the output cannot be written in {encoding}: it has {character!a}, "
+                        f"which {encoding} cannot represent",
+                        hint="write UTF-8: set PYTHONIOENCODING=utf-8 (or PYTHONUTF8=1), or use "
+                        "-o FILE where the command has it")
+
+
+def _give_up(error: FlowctlError) -> NoReturn:
+    try:
+        fail(error)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)

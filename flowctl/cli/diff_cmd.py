@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from enum import Enum
@@ -72,6 +73,7 @@ def _run(base: str | None, head: str | None, format: DiffFormat, output: Path | 
     from flowctl.diff.semantic import diff_sides
     from flowctl.diff.sources import load_sides
     from flowctl.errors import ConfigError
+    from flowctl.files import write_output
     from flowctl.model.problem import Severity
 
     if render is not None and render.exists() and not render.is_dir():
@@ -82,19 +84,15 @@ def _run(base: str | None, head: str | None, format: DiffFormat, output: Path | 
     for problem, label in problems:
         level = "error" if problem.severity >= Severity.ERROR else "warning"
         typer.echo(f"{problem.span}: {level}: {problem.message} (in {label})", err=True)
-    try:
-        stream = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
-    except OSError as error:
-        raise ConfigError(f"cannot write {output}: {error.strerror or error}") from None
-    try:
-        use_color = color if color is not None else (
-            stream.isatty() and not os.environ.get("NO_COLOR") and format == DiffFormat.text)
-        options = DiffReportOptions(base=sides.before.label, head=sides.after.label,
-                                    color=bool(use_color))
-        report(result, stream, options, format.value)
-    finally:
-        if output:
-            stream.close()
+    buffer = io.StringIO()
+    stream = buffer if output is not None else sys.stdout
+    use_color = color if color is not None else (
+        stream.isatty() and not os.environ.get("NO_COLOR") and format == DiffFormat.text)
+    options = DiffReportOptions(base=sides.before.label, head=sides.after.label,
+                                color=bool(use_color))
+    report(result, stream, options, format.value)
+    if output is not None:
+        write_output(output, buffer.getvalue())
     if render is not None:
         from flowctl.diff.render import render_diff
 

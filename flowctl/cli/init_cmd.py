@@ -36,13 +36,16 @@ def init(
       cd my-flows && flowctl lint
     """
     from flowctl.cli.failure import fail
-    from flowctl.errors import FlowctlError
+    from flowctl.errors import ConfigError, FlowctlError
     from flowctl.scaffold import scaffold
 
     try:
         written = scaffold(directory, template.value, project=project, force=force)
     except FlowctlError as error:
         fail(error)
+    except OSError as error:  # the folder cannot even be looked into
+        fail(ConfigError(f"cannot create the project in {directory}: {error.strerror or error}",
+                         hint="choose a folder you can write to"))
     from flowctl.loader.project import display_path
 
     for path in written:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from enum import Enum
@@ -64,6 +65,7 @@ def lint(
     """
     from flowctl.cli.failure import fail
     from flowctl.errors import ConfigError, FlowctlError
+    from flowctl.files import write_output
     from flowctl.lint.config import unknown_cli_keys
     from flowctl.lint.runner import lint_project
     from flowctl.loader.project import display_path, load_project
@@ -87,15 +89,17 @@ def lint(
             "were not checked (`flowctl init` creates one)"
         )
     chosen = format.value if format != Format.auto else auto_format(sys.stdout)
-    stream = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
-    try:
-        use_color = color if color is not None else (
-            stream.isatty() and not os.environ.get("NO_COLOR") and chosen == "text")
-        options = ReportOptions(color=bool(use_color), verbose=verbose, quiet=quiet)
-        get_reporter(chosen)(result, stream, options)
-    finally:
-        if output:
-            stream.close()
+    buffer = io.StringIO()
+    stream = buffer if output is not None else sys.stdout
+    use_color = color if color is not None else (
+        stream.isatty() and not os.environ.get("NO_COLOR") and chosen == "text")
+    options = ReportOptions(color=bool(use_color), verbose=verbose, quiet=quiet)
+    get_reporter(chosen)(result, stream, options)
+    if output is not None:
+        try:
+            write_output(output, buffer.getvalue())
+        except FlowctlError as error:
+            fail(error)
     for note in result.notes:
         if not quiet:
             typer.echo(f"note: {note}", err=True)

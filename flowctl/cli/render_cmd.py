@@ -135,9 +135,12 @@ def _flows(project: Any, target: Path | None, flow_id: str | None, paths: list[P
 def _run(target: Path | None, output: str | None, fmt: str, coverage: Path | None,
          lint: bool, project_map: bool) -> None:
     from flowctl.errors import ConfigError
+    from flowctl.files import output_path
     from flowctl.loader.project import load_project
     from flowctl.render import apply_coverage, apply_lint, flow_diagram, project_diagram
 
+    if output is not None and output != "-":
+        output_path(output)  # `-o ""` is an error, not the current folder
     if project_map and (lint or coverage is not None):
         raise ConfigError("--lint and --coverage draw on flows, not on the project map",
                           hint="render one flow (or a folder) with them, without --project")
@@ -152,8 +155,11 @@ def _run(target: Path | None, output: str | None, fmt: str, coverage: Path | Non
             flow_id = str(target)
     counts = _read_coverage(coverage) if coverage is not None else None
     project, requested = load_project(paths)
+    inputs = {Path(name).resolve() for name in project.sources}
+    if coverage is not None:
+        inputs.add(coverage.resolve())
     if project_map:
-        _write([("project", project_diagram(project))], output, fmt, False)
+        _write([("project", project_diagram(project))], output, fmt, False, inputs)
         return
     flows = _flows(project, target, flow_id, requested)
     diagrams = [(flow.id, flow_diagram(flow)) for flow in flows]
@@ -170,13 +176,15 @@ def _run(target: Path | None, output: str | None, fmt: str, coverage: Path | Non
             else:
                 typer.echo(f"note: {coverage} has no coverage for flow '{name}'", err=True)
     into_folder = output is not None and (output.endswith(("/", "\\")) or Path(output).is_dir())
-    _write(diagrams, output, fmt, len(diagrams) > 1 or into_folder)
+    _write(diagrams, output, fmt, len(diagrams) > 1 or into_folder, inputs)
 
 
-def _write(diagrams: list[tuple[str, Any]], output: str | None, fmt: str, many: bool) -> None:
+def _write(diagrams: list[tuple[str, Any]], output: str | None, fmt: str, many: bool,
+           inputs: set[Path]) -> None:
     """Write each diagram: to stdout (text formats), to one file, or one file per flow into
-    the folder ``output``."""
+    the folder ``output``; never over one of the ``inputs`` (the files read)."""
     from flowctl.errors import ConfigError
+    from flowctl.files import write_output
     from flowctl.loader.project import display_path
     from flowctl.render import EXTENSIONS, SUFFIXES, render
 
@@ -204,10 +212,12 @@ def _write(diagrams: list[tuple[str, Any]], output: str | None, fmt: str, many: 
         targets = [(folder / f"{name}{EXTENSIONS[chosen]}", diagram) for name, diagram in diagrams]
     else:
         targets = [(Path(output), diagrams[0][1])]
+    for path, _ in targets:
+        if path.resolve() in inputs:
+            raise ConfigError(f"-o {display_path(path)} is an input file: it would be overwritten",
+                              hint="give another file name for the diagram")
     for path, diagram in targets:
-        data = render(diagram, chosen)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        write_output(path, render(diagram, chosen))
         typer.echo(f"wrote {display_path(path)}", err=True)
 
 

@@ -68,6 +68,7 @@ def simulate(
     """
     from flowctl.cli.failure import fail
     from flowctl.errors import FlowctlError
+    from flowctl.files import write_output
     from flowctl.loader.project import load_project
     from flowctl.simulate.report import SimulateOptions, junit_xml, report_json, report_text
     from flowctl.simulate.runner import run_project
@@ -106,17 +107,13 @@ def simulate(
         report_text(result, coverage, sys.stdout, options)
     try:
         if junit is not None:
-            junit.parent.mkdir(parents=True, exist_ok=True)
-            junit.write_text(junit_xml(result), encoding="utf-8")
+            write_output(junit, junit_xml(result))
         if coverage_file is not None:
             import json
 
-            coverage_file.parent.mkdir(parents=True, exist_ok=True)
-            coverage_file.write_text(json.dumps(coverage.to_json(), indent=2) + "\n",
-                                     encoding="utf-8")
-    except OSError as error:
-        typer.echo(f"flowctl: error: cannot write report: {error}", err=True)
-        raise typer.Exit(2) from None
+            write_output(coverage_file, json.dumps(coverage.to_json(), indent=2) + "\n")
+    except FlowctlError as error:
+        fail(error)
 
     code = 1 if result.failed else 0
     if min_coverage is not None:
@@ -130,6 +127,8 @@ def simulate(
 
 def _explore(project: Any, flows: list[Any], limits: Any, write: Path | None,
              chosen: str) -> int:
+    from flowctl.cli.failure import fail
+    from flowctl.errors import FlowctlError
     from flowctl.simulate.explore import explore_flows
     from flowctl.simulate.explore.report import report_json, report_text, write_visitors
 
@@ -142,9 +141,8 @@ def _explore(project: Any, flows: list[Any], limits: Any, write: Path | None,
                                          / "visitors.schema.json", write.resolve())
                 target = write_visitors(result, write, schema)
                 typer.echo(f"wrote {target}", err=True)
-        except OSError as error:
-            typer.echo(f"flowctl: error: cannot write visitors: {error}", err=True)
-            return 2
+        except FlowctlError as error:
+            fail(error)
     return 1 if any(r.violations for r, _ in results) else 0
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from flowctl.diff.result import FlowDiff, ProjectDiff
 from flowctl.errors import ConfigError
+from flowctl.files import write_output
 from flowctl.model.flow import Flow
 from flowctl.model.graph import edges
 
@@ -113,6 +114,6 @@ def render_diff(diff: ProjectDiff, before: Iterable[Flow], after: Iterable[Flow]
                 highlight(diagram, nodes={n.id: mark for n in diagram.nodes},
                           edges={e.key: mark for e in diagram.edges if e.key})
             path = folder / f"{name}.{side}{EXTENSIONS[fmt]}"
-            path.write_bytes(render(diagram, fmt))
+            write_output(path, render(diagram, fmt))
             written.append(path)
     return written

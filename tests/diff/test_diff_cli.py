@@ -219,7 +219,7 @@ def test_empty_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert "+ flow support" in result.stdout
 
 
-@pytest.mark.parametrize("target", ["missing/dir/report.md", "."])
+@pytest.mark.parametrize("target", ["/dev/full", "."])
 def test_output_that_cannot_be_written(repo: Path, monkeypatch: pytest.MonkeyPatch,
                                        target: str) -> None:
     result = run(["-o", target], repo, monkeypatch)

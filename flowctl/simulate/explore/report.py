@@ -8,6 +8,7 @@ from typing import TextIO
 
 import yaml
 
+from flowctl.files import write_output
 from flowctl.simulate.explore.records import ExploreResult
 from flowctl.simulate.explore.write import visitors_document
 
@@ -44,9 +45,7 @@ def report_json(results: list[tuple[ExploreResult, float]], out: TextIO) -> None
 
 def write_visitors(result: ExploreResult, folder: Path, schema: str) -> Path:
     """Write ``<flow>.explore.visitors.yaml`` into ``folder``; returns its path."""
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{result.flow.id}.explore.visitors.yaml"
     document = visitors_document(result, result.start_time)
     text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
-    target.write_text(HEADER.format(schema=schema) + text, encoding="utf-8")
-    return target
+    return write_output(target, HEADER.format(schema=schema) + text)
