@@ -13,8 +13,19 @@ def show(value: Any) -> str:
     """A value as one line: JSON, shortened; absent values as ``(none)``."""
     if value is None:
         return "(none)"
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    text = json.dumps(_whole(value), ensure_ascii=False, default=str)
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
+
+
+def _whole(value: Any) -> Any:
+    """Whole numbers the model keeps as floats (``min: 3`` is 3.0) shown as integers."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_whole(item) for item in value]
+    return value
 
 
 def _falls(target: str | None) -> str:

@@ -255,3 +255,13 @@ def test_a_retyped_block_shows_what_was_written_not_defaults() -> None:
     (block,) = f.blocks
     assert [(c.field, c.before, c.after) for c in block.fields] == [
         ("type", "message", "question"), ("choices", None, [{"label": "a"}, {"label": "b"}])]
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (3.0, "3"), (2.5, "2.5"), ({"min": 5.0, "max": [1.0, 1.5]}, '{"min": 5, "max": [1, 1.5]}'),
+    (True, "true"), ("3.0", '"3.0"'), (None, "(none)")])
+def test_whole_numbers_show_as_integers(value: Any, shown: str) -> None:
+    """`min: 3 -> 5` in a diff, not `3.0 -> 5.0` (the model keeps numbers as floats)."""
+    from flowctl.diff.wording import show
+
+    assert show(value) == shown
