@@ -10,5 +10,6 @@ from flowctl.lint.rules import (  # noqa: F401
     structure,
     values,
     variables,
+    visitor_start,
     visitors,
 )
