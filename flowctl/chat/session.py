@@ -44,6 +44,7 @@ from flowctl.expr.schedule import project_zone
 from flowctl.model.project import Project
 
 PROMPT = "you> "
+MAX_WAIT = 10 * 365 * 86400.0  # a clock moved further only overflows the calendar
 COMMANDS = ("/wait SECONDS", "/agents DEPT=N", "/state", "/help", "/quit")
 
 
@@ -223,8 +224,9 @@ class ChatSession:
                 seconds = float(argument)
             except ValueError:
                 return [Line("/wait needs a number of seconds, e.g. /wait 600", "error")]
-            if seconds < 0:
-                return [Line("/wait needs a number of seconds ≥ 0", "error")]
+            if not 0 <= seconds <= MAX_WAIT:  # also inf and nan
+                return [Line(f"/wait needs a number of seconds from 0 to {MAX_WAIT:.0f} "
+                             "(ten years)", "error")]
             return self._wait(seconds)
         return [Line(f"unknown command {name}; commands: {', '.join(COMMANDS)}", "error")]
 

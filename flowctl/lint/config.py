@@ -46,6 +46,8 @@ def select_rules(settings: LintSettings | None, select: list[str] | None = None,
         ))
 
     for ref, level in settings.rules:
+        if level != "off" and level.upper() not in Severity.__members__:
+            continue  # `G002: fatal`: the schema check reports it where it is written
         codes = _match(ref.name, rules)
         if not codes:
             unknown(ref.name, ref.span)

@@ -114,7 +114,8 @@ def _block(at: Located, path: Path_, raw: Any) -> Block | None:
         return None
     block_id = raw.get("id")
     block_type = raw.get("type")
-    if not isinstance(block_id, str) or block_type not in BLOCK_TYPES:
+    if not isinstance(block_id, str) or not isinstance(block_type, str) \
+            or block_type not in BLOCK_TYPES:
         return None
     common: dict[str, Any] = {
         "id": block_id,

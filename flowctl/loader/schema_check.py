@@ -151,7 +151,8 @@ def _where(data: Any, path: tuple[Any, ...]) -> str:
         if isinstance(block, dict):
             block_type = block.get("type")
             block_id = block.get("id")
-            kind = f"{block_type} block" if block_type in BLOCK_TYPES else "block"
+            known = isinstance(block_type, str) and block_type in BLOCK_TYPES
+            kind = f"{block_type} block" if known else "block"
             return f" in {kind} '{block_id}'" if isinstance(block_id, str) else f" in {kind}"
     if len(path) >= 2 and path[0] == "visitors" and isinstance(path[1], int):
         try:

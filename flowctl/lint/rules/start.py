@@ -143,6 +143,8 @@ def impossible_start_condition(flow: Flow, ctx: LintContext) -> Iterator[Problem
         if not keys or any(found is None for found in per_event):
             return
         pairs = [pair for found in per_event for pair in found or []]
+        if not pairs:  # an empty `any`: the schema check reports it
+            return
     first, second = pairs[0]
     why = f"`{first}` and `{second}` cannot both hold"
     if len(pairs) > 1:
