@@ -96,7 +96,8 @@ class Diagnostic:
     """Something went wrong while the step ran, without stopping it.
 
     ``code``: ``expression`` (a template or condition failed; it rendered empty or was
-    false), ``loop`` (a flow ran too many blocks without waiting and was stopped),
+    false), ``limit`` (a template went over a resource bound and rendered empty),
+    ``loop`` (a flow ran too many blocks without waiting and was stopped),
     ``port`` (a port raised), ``endpoint`` (a data block names no endpoint),
     ``flow`` (a goto to a missing flow, or too many gotos), ``target`` (an edge to a
     missing block).

@@ -154,12 +154,14 @@ class Engine:
     # -- internals ------------------------------------------------------------------------------
 
     def _steps(self, run: StepRun, body: Any) -> None:
+        from flowctl.expr.bounds import LIMIT_PREFIX
         from flowctl.expr.evaluate import collect_errors
 
         with collect_errors() as errors:
             body()
         for source, message in errors:
-            run.log.append(Diagnostic("expression", f"{source}: {message}", run.state.flow,
+            code = "limit" if message.startswith(LIMIT_PREFIX) else "expression"
+            run.log.append(Diagnostic(code, f"{source}: {message}", run.state.flow,
                                       run.state.block or ""))
 
 

@@ -37,7 +37,8 @@ from jinja2 import Template as JinjaTemplate
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from flowctl.expr import patterns
+from flowctl.expr import bounds, patterns
+from flowctl.expr.bounds import TemplateLimit
 from flowctl.expr.patterns import REGEX_TIMEOUT
 from flowctl.expr.syntax import single_expression
 from flowctl.model.values import (
@@ -174,14 +175,43 @@ def _safe_multiply(left: Any, right: Any) -> Any:
 
 
 class _Sandbox(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"**", "*"})
+    """The immutable sandbox with flowctl's resource bounds (:mod:`flowctl.expr.bounds`)."""
+
+    intercepted_binops = frozenset({"**", "*", "%", "+"})
+    bounded_iter = staticmethod(bounds.bounded_iter)
+    bounded_concat = staticmethod(bounds.bounded_concat)
 
     def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
         if operator_ == "**":
             return _safe_power(left, right)
         if operator_ == "*":
             return _safe_multiply(left, right)
+        if operator_ == "%" and isinstance(left, str):
+            bounds.check_percent(left, right)
+        if operator_ == "+" and isinstance(left, str | list | tuple) and hasattr(right, "__len__"):
+            bounds.check_size(len(left) + len(right), "the result of +")
         return super().call_binop(context, operator_, left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        bounds.tick()
+        bounds.check_str_call(__obj, args)
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        wrapper = super().wrap_str_format(value)
+        if wrapper is None:
+            return None
+        template, is_map = value.__self__, value.__name__ == "format_map"
+
+        def bounded(*args: Any, **kwargs: Any) -> str:
+            mapping = args[0] if is_map and args and isinstance(args[0], Mapping) else kwargs
+            bounds.check_format(template, () if is_map else args, mapping)
+            return wrapper(*args, **kwargs)
+
+        return bounded
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> Any:
+        return bounds.bound_ast(super()._parse(source, name, filename))
 
 
 def _finalize(value: Any) -> Any:
@@ -194,6 +224,7 @@ def make_environment() -> ImmutableSandboxedEnvironment:
     for name in ("lipsum", "cycler", "joiner", "namespace"):
         env.globals.pop(name, None)
     env.globals["range"] = _safe_range
+    bounds.bound_filters(env.filters)
     return env
 
 
@@ -407,20 +438,32 @@ class Evaluator:
             self._expression(source)
 
     def render(self, template: Template | str, context: Mapping[str, Any]) -> str:
-        """The text of ``template``; failing ``{{ }}`` parts render as ""."""
+        """The text of ``template``; failing ``{{ }}`` parts render as "", and the whole
+        template renders as "" when it goes over a bound of :mod:`flowctl.expr.bounds`."""
         source = template.source if isinstance(template, Template) else str(template)
         if "{" not in source:
             return source
-        names = self._names(context)
+        with bounds.budget():
+            try:
+                return self._render(source, self._names(context))
+            except TemplateLimit as exc:
+                self._record(source, exc)
+                return ""
+
+    def _render(self, source: str, names: Mapping[str, Any]) -> str:
         compiled = self._template(source)
         if isinstance(compiled, JinjaTemplate):
             try:
-                return compiled.render(names)
+                return bounds.render_stream(compiled.generate(names))
+            except TemplateLimit:
+                raise
             except Exception as exc:
                 if "{%" in source or "{#" in source:
                     self._record(source, exc)
                     return ""
-            return self._render_parts(source, names)
+            text = self._render_parts(source, names)
+            bounds.check_size(len(text), "the rendered text")
+            return text
         return ""  # does not compile (recorded; lint reports it)
 
     def _render_parts(self, source: str, names: Mapping[str, Any]) -> str:
@@ -436,13 +479,16 @@ class Evaluator:
                 out.append("" if value is None else str(value))
             except _Failed:
                 pass
+            except TemplateLimit:
+                raise
             except Exception as exc:
                 self._record(source, exc)
         return "".join(out)
 
     def test(self, condition: Condition | str, context: Mapping[str, Any]) -> bool:
         """Is the condition true?  A failing leaf is False (and recorded)."""
-        return self._test(condition, self._names(context))
+        with bounds.budget():
+            return self._test(condition, self._names(context))
 
     def _test(self, condition: Condition | str, names: Mapping[str, Any]) -> bool:
         if isinstance(condition, AllOf):
@@ -467,7 +513,8 @@ class Evaluator:
         become ``dict`` and ``list`` recursively.  A failing expression is None; so is an
         undefined one.  A plain Python value (not a model node) is returned unchanged.
         """
-        return self._value(value, context, None)
+        with bounds.budget():
+            return self._value(value, context, None)
 
     def _value(self, value: Any, context: Mapping[str, Any], names: dict[str, Any] | None) -> Any:
         if isinstance(value, Literal):

@@ -2,8 +2,9 @@
 
 - Only plain YAML: no Python (or any other) tags are constructed; a tag is reported.
 - YAML 1.2 core schema for plain scalars: ``yes``/``no``/``on``/``off`` and dates stay strings.
-- Bounded: file size, nesting depth, and the number of nodes after expanding aliases
-  (so a "billion laughs" document stops early), binary and non-UTF-8 input reported.
+- Bounded: file size, nesting depth, and the number of nodes and the characters of text
+  after expanding aliases (so a "billion laughs" or a "string bomb" document stops early),
+  binary and non-UTF-8 input reported.
 - Duplicate keys are reported at the second key.
 
 The composer is libyaml's (through PyYAML's ``CSafeLoader``), which keeps line and
@@ -26,6 +27,7 @@ from flowctl.model.span import SourceSpan
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 100
 MAX_NODES = 250_000
+MAX_EXPANDED_CHARS = 4 * MAX_BYTES  # text in scalars after expanding aliases
 
 YAML_SYNTAX = "S001"
 DUPLICATE_KEY = "S002"
@@ -268,15 +270,17 @@ class _Walker:
         self.active: set[int] = set()
 
     def check_size(self, root: yaml.Node) -> None:
-        """Refuse, before building anything, a document whose aliases expand too far.
+        """Refuse, before building anything, a document whose aliases expand too far:
+        in nodes (a "billion laughs") or in characters of text (a "string bomb", aliases of
+        one long string).
 
         Sizes are memoised per node, so this costs one visit per distinct node even for a
-        "billion laughs" document that would expand to billions.
+        document that would expand to billions.
         """
-        sizes: dict[int, int] = {}
+        sizes: dict[int, tuple[int, int]] = {}
         active: set[int] = set()
 
-        def size(node: yaml.Node, depth: int) -> int:
+        def size(node: yaml.Node, depth: int) -> tuple[int, int]:
             key = id(node)
             if key in sizes:
                 return sizes[key]
@@ -284,21 +288,27 @@ class _Walker:
                 raise self._fail(node, f"nested deeper than {MAX_DEPTH} levels")
             if key in active:
                 raise self._fail(node, "recursive alias: a node contains itself")
-            total = 1
-            if isinstance(node, yaml.SequenceNode):
+            if isinstance(node, yaml.ScalarNode):
+                nodes, chars = 1, len(node.value)
+            else:
+                children = (node.value if isinstance(node, yaml.SequenceNode)
+                            else [n for pair in node.value for n in pair])
                 active.add(key)
-                total += sum(size(item, depth + 1) for item in node.value)
+                parts = [size(child, depth + 1) for child in children]
                 active.discard(key)
-            elif isinstance(node, yaml.MappingNode):
-                active.add(key)
-                total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
-                active.discard(key)
-            if total > MAX_NODES:
+                nodes = 1 + sum(n for n, _ in parts)
+                chars = sum(c for _, c in parts)
+            if nodes > MAX_NODES:
                 raise self._fail(node, f"more than {MAX_NODES:,} nodes after expanding aliases",
                                  "aliases that expand to huge documents (a 'billion laughs') "
                                  "are refused")
-            sizes[key] = total
-            return total
+            if chars > MAX_EXPANDED_CHARS:
+                raise self._fail(
+                    node, f"more than {MAX_EXPANDED_CHARS // 1_048_576} MB of text after "
+                    "expanding aliases", "aliases that repeat long strings (a 'string bomb') "
+                    "are refused")
+            sizes[key] = (nodes, chars)
+            return nodes, chars
 
         size(root, 0)
 

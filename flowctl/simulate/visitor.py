@@ -29,6 +29,7 @@ from flowctl.engine import (
     BotMessage,
     Click,
     Conversation,
+    Diagnostic,
     Elapse,
     Engine,
     Input,
@@ -42,6 +43,7 @@ from flowctl.engine import (
 )
 from flowctl.engine.context import plain
 from flowctl.engine.knowledge import KnowledgeBase
+from flowctl.expr.bounds import LIMIT_PREFIX
 from flowctl.model.project import Project
 from flowctl.model.span import SourceSpan
 from flowctl.model.visitors import (
@@ -140,10 +142,26 @@ class VisitorRun:
             raise Stop
         self.step_failure(index, problem, span)
 
+    def _block_span(self, entry: Diagnostic) -> SourceSpan:
+        """Where the template of a ``limit`` diagnostic is written (else its block)."""
+        flow = self.project.flow(entry.flow)
+        if flow is None:
+            return self.visitor.span
+        source = entry.message.split(": " + LIMIT_PREFIX, 1)[0]
+        text = self.project.sources.get(flow.file, "")
+        at = text.find(source) if source else -1
+        if at >= 0:
+            return SourceSpan(flow.file, text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at))
+        block = flow.block(entry.block)
+        return block.span if block is not None else flow.span
+
     def _absorb(self, step: Step) -> None:
         self.state = self.store(step.state)
         self.result.state = self.state
         self.result.trace.extend(step.log)
+        for entry in step.log:  # a template over a resource bound fails the run at its block
+            if isinstance(entry, Diagnostic) and entry.code == "limit":
+                self.fail(entry.message.replace(LIMIT_PREFIX, "", 1), self._block_span(entry))
         for message in step.messages:
             self.queue.append(message)
             self.result.transcript.append(Turn("bot", describe_message(message), message.block))

@@ -1,5 +1,6 @@
 """Hostile input: each file gets a clear, located message, never a traceback, and stays
-within the issue's bounds (under 1 s of CPU and 200 MB of memory for the whole run).
+within the issue's bounds (under 1 s of CPU and 200 MB of memory for the whole run; the
+template bombs, which need a whole `flowctl simulate`, under 2 s).
 
 Each input runs in its own `flowctl lint --format json` process, so the bounds cover
 start-up as a user sees it; CPU time (not wall time) keeps the check stable on a busy
@@ -29,6 +30,13 @@ BILLION_LAUGHS = "\n".join(
     + [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, 10)]
 ) + "\n"
 
+# Aliases of a 100,000-character string, ten at each level: 100 KB of YAML, 1 GB expanded.
+STRING_BOMB = "\n".join(
+    ["flow: m", "x:", f'  s0: &s0 "{"x" * 100_000}"']
+    + [f"  s{i}: &s{i} [{','.join([f'*s{i - 1}'] * 10)}]" for i in range(1, 5)]
+    + ["blocks: []"]
+) + "\n"
+
 
 def _hostile() -> dict[str, tuple[bytes, str, int]]:
     """name → (content, expected code, expected line)."""
@@ -40,6 +48,7 @@ def _hostile() -> dict[str, tuple[bytes, str, int]]:
         "deep-flow": (b"[" * 10_000 + b"]" * 10_000, "S001", 1),
         "deep-block": (b"- " * 10_000 + b"x\n", "S001", 1),
         "billion-laughs": (BILLION_LAUGHS.encode(), "S005", 0),
+        "string-bomb": (STRING_BOMB.encode(), "S005", 5),
         "python-tag": (b"flow: demo\nblocks: !!python/object/apply:os.system ['echo pwned']\n",
                        "S004", 2),
         "duplicate-keys": (b"flow: demo\nflow: again\nblocks: []\n", "S002", 2),
@@ -135,3 +144,42 @@ def test_memory_is_measured_per_process(tmp_path: Path) -> None:
         del ballast
     assert run.returncode == 0, run.stderr
     assert run.peak_mb < 100, f"`flowctl --version` peaked at {run.peak_mb:.0f} MB"
+
+
+#: Templates that would take gigabytes or minutes (issue 10, repros 06, 06b, 06c):
+#: name → (the message's text, what the located failure says).
+TEMPLATE_BOMBS = {
+    "center": ("{{ 'a'|center(500000000) }}", "center() would be 500,000,000 characters"),
+    "join": ("{{ (('x'*10000)|list)|join('y'*100000) }}", "join() would be"),
+    "loops": ("{% for a in range(10000) %}{% for b in range(10000) %}x{% endfor %}{% endfor %}",
+              "more than 100,000 loop items and calls"),
+    "percent": ("{{ '%500000000d' % 1 }}", "a width of 500,000,000 in a % format"),
+    "format": ("{{ '{:>500000000}'.format(1) }}", "a width in format spec"),
+    "indent": ("{{ 'a'|indent(500000000) }}", "indent() would be"),
+    "str-method": ("{{ 'a'.ljust(500000000) }}", "str.ljust() would be"),
+    "doubling": ("{% macro d(s, n) %}{{ d(s ~ s, n - 1) if n else s }}{% endmacro %}"
+                 "{{ d('x', 40) }}", "the text joined with ~ would be"),
+    "lazy-join": ("{{ range(10000)|map('center', 100000)|join }}", "the items read would be"),
+    "calls": ("{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}"
+              "{{ f(50) }}", "more than 100,000 loop items and calls"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATE_BOMBS))
+def test_template_bomb(name: str, tmp_path: Path) -> None:
+    """`flowctl simulate` stops the template at a bound: a located failure, not gigabytes."""
+    template, message = TEMPLATE_BOMBS[name]
+    (tmp_path / "flowctl.yaml").write_text("project: m\ntimezone: Europe/Berlin\n")
+    (tmp_path / "m.flow.yaml").write_text(
+        "flow: m\nstart: {on: chat_opened}\nblocks:\n"
+        f"  - {{id: a, type: message, text: {json.dumps(template)}}}\n"
+        "  - {id: e, type: end}\n")
+    (tmp_path / "m.visitors.yaml").write_text(
+        "flow: m\nvisitors:\n  - name: v\n    steps: [{bot: '*'}]\n")
+    proc = run_flowctl(["simulate"], tmp_path)
+    out = proc.stdout.decode()
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 1, (proc.returncode, out, proc.stderr)
+    assert "m.flow.yaml:4:" in out and message in out, out
+    assert proc.cpu < 2.0, f"{name}: {proc.cpu:.2f} s of CPU"
+    assert proc.peak_mb < 200, f"{name}: {proc.peak_mb:.0f} MB peak"
