@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from flowctl.simulate.match import subset_mismatch, text_matches
@@ -68,3 +70,27 @@ def test_bot_step_parts() -> None:
     assert bot_mismatch(BotStep(span, buttons=("Docs",)), buttons) is not None
     form = BotMessage.from_json({"type": "form", "title": "Who are you?", "fields": []})
     assert bot_mismatch(BotStep(span, text="Who*", kind="form"), form) is None
+
+
+@pytest.mark.parametrize(("pattern", "text"), [
+    ("/^(a+)+$/", "a" * 40 + "!"),  # repro 03: catastrophic backtracking, time-bounded
+    ("*a*a*a*a*a*b", "a" * 2_000),  # repro 04: a glob that backtracked
+    ("*a*a*a*a*a*a*a*a*a*?b", "a" * 20_000),
+])
+def test_hostile_matchers_stop_quickly(pattern: str, text: str) -> None:
+    started = time.monotonic()
+    assert text_matches(pattern, text) is False
+    assert time.monotonic() - started < 0.5
+
+
+@pytest.mark.parametrize(("pattern", "text", "ok"), [
+    ("*ab*b", "abb", True),
+    ("*ab*b", "ab", False),  # the pieces may not overlap
+    ("a*?", "a", False),
+    ("a*?", "ab", True),
+    ("**", "", True),
+    ("*a*a*b", "aab", True),
+    ("x\ny*", "x\nyz", True),
+])
+def test_glob_pieces(pattern: str, text: str, ok: bool) -> None:
+    assert text_matches(pattern, text) is ok
