@@ -134,7 +134,7 @@ def load(files: Mapping[str, str]) -> LoadedBundle:
             target = root / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-        project, _ = load_project([root], cwd=root)
+        project, _ = load_project([root], cwd=root, require_flows=False)
         result = lint_project(project, list(project.sources))
         prefix = str(root) + "/"
 

@@ -81,7 +81,7 @@ def load_local(path: Path | None) -> LocalProject:
     that names the project."""
     from flowctl.loader.project import load_project
 
-    project, _ = load_project([path] if path is not None else [])
+    project, _ = load_project([path] if path is not None else [], require_flows=False)
     if project.config is None:
         where = path if path is not None else Path(".")
         raise ConfigError(f"no flowctl.yaml found at or above {where}",

@@ -7,7 +7,7 @@ for the files the user asked about, while every rule sees the whole project.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flowctl.lint.catalogue import all_rules, find_rule
 from flowctl.lint.config import RuleSelection, select_rules
@@ -76,13 +76,54 @@ def run_rules(project: Project, selection: RuleSelection) -> list[Problem]:
 
 def lint_project(project: Project, requested: Iterable[str], *, select: list[str] | None = None,
                  ignore: list[str] | None = None) -> LintResult:
+    """Lint the whole project; report on the ``requested`` files.
+
+    A problem in a file that was not named is reported too when the named files cause it
+    (it is gone once they are taken out of the project: a duplicated flow id, a start tie,
+    a visitors file a renamed block broke), saying so; the others are counted in a note.
+    """
     settings = project.config.lint if project.config else None
     selection = select_rules(settings, select, ignore)
     wanted = set(requested)
-    problems = [p for p in run_rules(project, selection) if p.span.file in wanted]
-    problems = _apply_directives(problems, project.sources, wanted, selection)
+    found = run_rules(project, selection)
+    elsewhere = [p for p in found if p.span.file not in wanted]
+    caused = _caused_by(project, wanted, selection, elsewhere)
+    named = {p.span.file for p in caused}
+    problems = [p for p in found if p.span.file in wanted or p in caused]
+    problems = _apply_directives(problems, project.sources, wanted | named, selection)
+    problems = [p if p.span.file in wanted else _said_caused(p) for p in problems
+                if p.span.file in wanted or p.code != UNUSED_DISABLE]
     problems.sort(key=lambda p: p.sort_key)
-    return LintResult(problems, sorted(wanted), project.sources)
+    result = LintResult(problems, sorted(wanted), project.sources)
+    others = len(elsewhere) - len(caused)
+    if others:
+        result.notes.append(f"{others} more problem{'s' if others != 1 else ''} in files not "
+                            "named (`flowctl lint` without paths shows them)")
+    return result
+
+
+def _caused_by(project: Project, wanted: set[str], selection: RuleSelection,
+               elsewhere: list[Problem]) -> list[Problem]:
+    """The problems of ``elsewhere`` that go away without the ``wanted`` files."""
+    if not elsewhere:
+        return []
+    without = replace(
+        project,
+        flows=tuple(f for f in project.flows if f.file not in wanted),
+        visitor_files=tuple(v for v in project.visitor_files if v.file not in wanted),
+        articles=tuple(a for a in project.articles if a.span.file not in wanted),
+        load_problems=tuple(p for p in project.load_problems if p.span.file not in wanted),
+    )
+    if len(without.flows) + len(without.visitor_files) + len(without.articles) == (
+            len(project.flows) + len(project.visitor_files) + len(project.articles)):
+        return []  # the named files add nothing to the project (flowctl.yaml, a broken file)
+    remaining = set(run_rules(without, selection))
+    return [p for p in elsewhere if p not in remaining]
+
+
+def _said_caused(problem: Problem) -> Problem:
+    return replace(problem, message=f"{problem.message} (caused by the files named: this file "
+                                    "was not named)")
 
 
 def _apply_directives(problems: list[Problem], sources: dict[str, str], files: set[str],

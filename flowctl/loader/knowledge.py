@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flowctl.loader.files import display_path, unreadable
 from flowctl.loader.yaml_reader import parse_yaml_bytes
 from flowctl.model.problem import Problem
 from flowctl.model.project import Article, ProjectConfig
@@ -13,12 +14,18 @@ KNOWLEDGE_PROBLEM = "S006"
 REQUIRED = ("title", "collection")
 
 
+def article_files(root: Path, config: ProjectConfig | None) -> list[Path]:
+    """The knowledge articles (``*.md`` below ``ai.knowledge``) of a project, as found."""
+    if config is None or not config.knowledge_dir:
+        return []
+    folder = (root / config.knowledge_dir).resolve()
+    return sorted(folder.rglob("*.md")) if folder.is_dir() else []
+
+
 def load_articles(root: Path, config: ProjectConfig | None) -> tuple[list[Article], list[Problem]]:
     if config is None or not config.knowledge_dir:
         return [], []
     folder = (root / config.knowledge_dir).resolve()
-    import os
-
     if not folder.is_dir():
         return [], [Problem(
             f"knowledge folder '{config.knowledge_dir}' does not exist",
@@ -27,9 +34,19 @@ def load_articles(root: Path, config: ProjectConfig | None) -> tuple[list[Articl
         )]
     articles: list[Article] = []
     problems: list[Problem] = []
-    for path in sorted(folder.rglob("*.md")):
-        shown = os.path.relpath(path)
-        article, problem = parse_article(path.read_bytes(), shown)
+    for path in article_files(root, config):
+        shown = display_path(path)
+        problem = unreadable(path, shown)
+        if problem is not None:
+            problems.append(problem)
+            continue
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            problems.append(Problem(f"cannot read article: {exc.strerror}", SourceSpan(shown),
+                                    code=KNOWLEDGE_PROBLEM))
+            continue
+        article, problem = parse_article(raw, shown)
         if article is not None:
             articles.append(article)
         if problem is not None:

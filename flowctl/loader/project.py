@@ -6,9 +6,8 @@ folder given when there is none.  Problems are collected; only an unusable path 
 
 from __future__ import annotations
 
-import fnmatch
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +15,20 @@ from flowctl.errors import ConfigError
 from flowctl.loader.build_flow import build_flow
 from flowctl.loader.build_project import build_config
 from flowctl.loader.build_visitors import build_visitors
-from flowctl.loader.knowledge import load_articles
+from flowctl.loader.files import (
+    FLOW_SUFFIXES,
+    PROJECT_FILE,
+    SKIPPED_DIRS,
+    VISITOR_SUFFIXES,
+    canonical,
+    discover,
+    display_path,
+    kind_by_content,
+    kind_of,
+    skipped_folder,
+    unreadable,
+)
+from flowctl.loader.knowledge import article_files, load_articles
 from flowctl.loader.schema_check import check_schema
 from flowctl.loader.yaml_reader import YamlDocument, read_yaml_file
 from flowctl.model.flow import Flow
@@ -24,23 +36,8 @@ from flowctl.model.problem import Problem
 from flowctl.model.project import Project, ProjectConfig
 from flowctl.model.visitors import VisitorFile
 
-PROJECT_FILE = "flowctl.yaml"
-FLOW_SUFFIXES = (".flow.yaml", ".flow.yml")
-VISITOR_SUFFIXES = (".visitors.yaml", ".visitors.yml")
-SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "venv", "site-packages"})
-
-
-def kind_of(path: Path) -> str | None:
-    """``flow``, ``visitors`` or ``project`` by file name; ``None`` for other files."""
-    name = path.name
-    if name in (PROJECT_FILE, "flowctl.yml"):
-        return "project"
-    if name.endswith(FLOW_SUFFIXES):
-        return "flow"
-    if name.endswith(VISITOR_SUFFIXES):
-        return "visitors"
-    return None
-
+__all__ = ["FLOW_SUFFIXES", "PROJECT_FILE", "SKIPPED_DIRS", "VISITOR_SUFFIXES", "discover",
+           "display_path", "find_project_root", "kind_of", "load_project", "skipped_folder"]
 
 CEILING_ENV = "FLOWCTL_CEILING_DIRECTORIES"
 
@@ -56,8 +53,8 @@ def find_project_root(start: Path) -> Path | None:
 
     The walk stops below any folder named in ``FLOWCTL_CEILING_DIRECTORIES``.
     """
-    here = start.resolve()
-    if here.is_file():
+    here = canonical(start)
+    if not here.is_dir():
         here = here.parent
     ceilings = _ceilings()
     for folder in (here, *here.parents):
@@ -66,35 +63,6 @@ def find_project_root(start: Path) -> Path | None:
         if (folder / PROJECT_FILE).is_file():
             return folder
     return None
-
-
-def display_path(path: Path) -> str:
-    """A path as the user should read it: relative to the working directory when inside it."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(Path(path).resolve()) if relative.startswith("..") else relative
-
-
-def skipped_folder(name: str) -> bool:
-    """Folders a project search never enters: hidden ones and tool folders."""
-    return name.startswith(".") or name in SKIPPED_DIRS
-
-
-def discover(root: Path, exclude: Iterable[str] = ()) -> Iterator[Path]:
-    """Flow, visitors and project files below ``root``, hidden and tool folders skipped."""
-    patterns = tuple(exclude)
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not skipped_folder(d))
-        for name in sorted(files):
-            path = Path(folder, name)
-            if kind_of(path) is None:
-                continue
-            relative = path.relative_to(root).as_posix()
-            if any(fnmatch.fnmatch(relative, pattern) for pattern in patterns):
-                continue
-            yield path
 
 
 def read_document(path: Path, kind: str) -> YamlDocument:
@@ -113,10 +81,17 @@ class LoadedFile:
     model: Flow | VisitorFile | None
 
 
-def load_file(path: Path) -> LoadedFile:
-    """Read, check and build one flow or visitors file."""
-    kind = kind_of(path)
-    doc = read_document(path, kind or "flow")
+def load_file(path: Path, kind: str | None = None) -> LoadedFile:
+    """Read, check and build one flow or visitors file (``kind`` by default from its name).
+
+    A dangling link, a link loop, a FIFO or a device is a located problem, never read.
+    """
+    kind = kind or kind_of(path) or "flow"
+    shown = display_path(path)
+    problem = unreadable(path, shown)
+    if problem is not None:
+        return LoadedFile(shown, "", [problem], None)
+    doc = read_document(path, kind)
     model: Flow | VisitorFile | None = None
     if doc.data is not None:
         model = build_flow(doc) if kind == "flow" else build_visitors(doc)
@@ -127,39 +102,68 @@ def load_file(path: Path) -> LoadedFile:
 PARALLEL_FROM = 48
 
 
-def _load_all(paths: list[Path]) -> list[LoadedFile]:
+def _load_all(jobs: list[tuple[Path, str]]) -> list[LoadedFile]:
+    paths, kinds = [path for path, _ in jobs], [kind for _, kind in jobs]
     workers = min(os.cpu_count() or 1, 8)
     if len(paths) < PARALLEL_FROM or workers < 2:
-        return [load_file(path) for path in paths]
+        return [load_file(path, kind) for path, kind in jobs]
     import multiprocessing as mp  # imported here: most runs read a few files, one by one
     from concurrent.futures import ProcessPoolExecutor
 
     if "fork" not in mp.get_all_start_methods():
-        return [load_file(path) for path in paths]
+        return [load_file(path, kind) for path, kind in jobs]
 
     chunk = max(1, len(paths) // (workers * 4))
     try:
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-            return list(pool.map(load_file, paths, chunksize=chunk))
+            return list(pool.map(load_file, paths, kinds, chunksize=chunk))
     except (OSError, RuntimeError):  # no processes to be had here: read them one by one
-        return [load_file(path) for path in paths]
+        return [load_file(path, kind) for path, kind in jobs]
 
 
-def load_project(paths: Iterable[Path] = (), *, cwd: Path | None = None) -> tuple[Project, list[Path]]:
+def named_kind(path: Path, knowledge: list[Path]) -> str:
+    """The kind of a file named on the command line: by its name, else by its content.
+
+    Raises :class:`ConfigError` for a file that is none of a project's files.
+    """
+    kind = kind_of(path)
+    if kind is not None:
+        return kind
+    if path in knowledge:
+        return "article"
+    shown = display_path(path)
+    if unreadable(path, shown) is not None:
+        return "flow"  # reported as a located problem when loaded
+    if path.suffix.lower() != ".md":
+        kind = kind_by_content(read_yaml_file(path, shown).data)
+        if kind is not None:
+            return kind
+    raise ConfigError(
+        f"{shown}: not a flow, visitors or project file, nor a knowledge article",
+        hint="a flow is a mapping with `flow:` and `blocks:` (named *.flow.yaml), a visitors "
+             "file one with `visitors:` (*.visitors.yaml); articles live in the folder "
+             "`ai.knowledge` names")
+
+
+def load_project(paths: Iterable[Path] = (), *, cwd: Path | None = None,
+                 require_flows: bool = True) -> tuple[Project, list[Path]]:
     """Load the project that holds ``paths`` (default: the working directory).
 
-    Returns the project and the files the user asked about (every file of the project
-    when no path was given), so that callers can report on those only while cross-file
-    checks still see the whole project.
+    Returns the project and the files the user asked about (every file of the project,
+    knowledge articles included, when no path was given), so that callers can report on
+    those while cross-file checks still see the whole project.  Without a single flow file
+    (and ``require_flows``) it raises :class:`ConfigError`: an empty project is no pass.
     """
     cwd = cwd or Path.cwd()
-    targets = [Path(p) for p in paths] or [cwd]
+    given = [Path(p) for p in paths]
+    targets = given or [cwd]
     for target in targets:
-        if not target.exists():
+        if not os.path.lexists(target):
             raise ConfigError(f"no such file or directory: {target}",
                               hint="give flow files, visitors files or folders")
     root_config = find_project_root(targets[0])
-    root = root_config or (targets[0] if targets[0].is_dir() else targets[0].parent).resolve()
+    root = root_config or (canonical(targets[0]) if targets[0].is_dir()
+                           else canonical(targets[0]).parent)
 
     config: ProjectConfig | None = None
     problems: list[Problem] = []
@@ -173,25 +177,33 @@ def load_project(paths: Iterable[Path] = (), *, cwd: Path | None = None) -> tupl
             config = build_config(doc)
             exclude = config.lint.exclude
 
-    project_files = [p for p in discover(root, exclude) if kind_of(p) != "project"]
+    knowledge = [canonical(p) for p in article_files(root, config)]
+    kinds = {canonical(p): kind for p in discover(root, exclude)
+             if (kind := kind_of(p)) in ("flow", "visitors")}
     requested: list[Path] = []
-    for target in [Path(p) for p in paths]:
+    for target in given:
         if target.is_dir():
-            requested.extend(p.resolve() for p in discover(target, exclude))
-        else:
-            requested.append(target.resolve())
-    if not paths:
-        requested = [p.resolve() for p in project_files]
+            folder = canonical(target)
+            requested.extend(canonical(p) for p in discover(target, exclude))
+            requested.extend(p for p in knowledge if p.is_relative_to(folder))
+            continue
+        path = canonical(target)
+        kind = named_kind(path, knowledge)
+        if kind in ("flow", "visitors"):
+            kinds.setdefault(path, kind)
+        requested.append(path)
+    if not given:
+        requested = [*sorted(kinds), *knowledge]
         if root_config is not None:
-            requested.append((root / PROJECT_FILE).resolve())
+            requested.append(root / PROJECT_FILE)
+    if require_flows and "flow" not in kinds.values():
+        raise ConfigError(f"no flows found under {display_path(root)}",
+                          hint="a flow is a *.flow.yaml file; `flowctl init` creates a project "
+                               "with one")
 
-    wanted = {p.resolve() for p in project_files} | {
-        p for p in requested if kind_of(p) in ("flow", "visitors")
-    }
     flows: list[Flow] = []
     visitor_files: list[VisitorFile] = []
-    jobs = [path for path in sorted(wanted) if kind_of(path) in ("flow", "visitors")]
-    for loaded in _load_all(jobs):
+    for loaded in _load_all(sorted(kinds.items())):
         sources[loaded.path] = loaded.text
         problems.extend(loaded.problems)
         if isinstance(loaded.model, Flow):
@@ -210,4 +222,4 @@ def load_project(paths: Iterable[Path] = (), *, cwd: Path | None = None) -> tupl
         load_problems=tuple(problems),
         sources=sources,
     )
-    return project, requested
+    return project, list(dict.fromkeys(requested))

@@ -437,11 +437,13 @@ def test_nonexistent_path_subprocess(tmp_path: Path) -> None:
 
 def test_directory_without_flows(runner: CliRunner, tmp_path: Path,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Zero flows is no pass (issue 10): exit 2, as eslint does for zero files."""
     (tmp_path / "empty").mkdir()
     result = run(runner, ["lint", "empty"], tmp_path, monkeypatch)
-    assert result.exit_code == 0
+    assert result.exit_code == 2
+    assert "no flows found under" in result.output
     result = run(runner, ["lint"], tmp_path / "empty", monkeypatch)
-    assert result.exit_code == 0
+    assert result.exit_code == 2
 
 
 @pytest.mark.parametrize(("content", "code", "line"), [

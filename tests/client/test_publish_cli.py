@@ -278,7 +278,7 @@ def _config(tmp_path: Path, targets: str, folder: str = "targets") -> ProjectCon
     root = tmp_path / folder
     root.mkdir()
     (root / "flowctl.yaml").write_text(f"project: demo\ntargets:\n{targets}", encoding="utf-8")
-    project, _ = load_project([root])
+    project, _ = load_project([root], require_flows=False)
     return project.config
 
 
