@@ -348,13 +348,14 @@ def catastrophic_reason(pattern: str) -> str | None:
     return None
 
 
-@rule("P002", "catastrophic-regex", severity="warning")
-def catastrophic_regex(flow: Flow, ctx: LintContext) -> Iterator[Problem]:
+@rule("P002", "catastrophic-regex", severity="warning", scope="project")
+def catastrophic_regex(ctx: LintContext) -> Iterator[Problem]:
     """A regular expression can take exponential time on some inputs.
 
     Nested quantifiers such as `(a+)+`, `(\\w+\\s?)*` or `(.*)*`, and repeated alternations
     whose branches match the same text such as `(a|a)*`, make the engine try every way of
-    splitting a non-matching input; a visitor's long answer can then stall the flow.
+    splitting a non-matching input; a visitor's long answer can then stall the flow.  The
+    same holds for the `/regex/` matchers of visitors files (`bot: "/^(a+)+$/"`).
 
     Bad:
         pattern: '^(\\w+\\s?)*$'
@@ -362,15 +363,33 @@ def catastrophic_regex(flow: Flow, ctx: LintContext) -> Iterator[Problem]:
     Good:
         pattern: '^[\\w\\s]*$'
     """
-    for found in flow_patterns(flow):
-        if _compile_error(found.source) is not None:
+    found_patterns = [(f.source, f.where, f.span) for flow in ctx.project.flows
+                      for f in flow_patterns(flow)]
+    found_patterns += list(_visitor_patterns(ctx))
+    for source, where, span in found_patterns:
+        if _compile_error(source) is not None:
             continue
-        reason = catastrophic_reason(found.source)
+        reason = catastrophic_reason(source)
         if reason is not None:
-            yield problem(f"{found.where} is prone to catastrophic backtracking: {reason}",
-                          found.span,
+            yield problem(f"{where} is prone to catastrophic backtracking: {reason}", span,
                           "avoid nested quantifiers: make the repeated parts unable to match "
                           "the same characters, e.g. `[\\w\\s]*` instead of `(\\w+\\s?)*`")
+
+
+def _visitor_patterns(ctx: LintContext) -> Iterator[tuple[str, str, SourceSpan]]:
+    """The ``/regex/`` matchers of the visitors files' ``bot`` steps."""
+    from flowctl.model.visitors import BotStep
+
+    seen: set[SourceSpan] = set()
+    for vf in ctx.project.visitor_files:
+        for visitor in vf.visitors:
+            for step in visitor.steps:
+                if not isinstance(step, BotStep) or step.span in seen:
+                    continue
+                seen.add(step.span)
+                for name, text in (("bot", step.text), ("image", step.image)):
+                    if text and len(text) >= 2 and text[0] == "/" and text[-1] == "/":
+                        yield text[1:-1], f"the {name} step's regex {text!r}", step.span
 
 
 # --- secrets --------------------------------------------------------------------------------
