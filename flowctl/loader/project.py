@@ -19,6 +19,7 @@ from flowctl.loader.files import (
     FLOW_SUFFIXES,
     PROJECT_FILE,
     SKIPPED_DIRS,
+    UNREADABLE,
     VISITOR_SUFFIXES,
     canonical,
     discover,
@@ -69,7 +70,10 @@ def read_document(path: Path, kind: str) -> YamlDocument:
     """Parse one file and check it against its schema; problems stay on the document."""
     doc = read_yaml_file(path, display_path(path))
     if doc.data is not None or not doc.problems:
-        doc.problems.extend(check_schema(doc, kind))
+        # a value refused by the reader (`!include`) is one problem, not also a schema one
+        refused = {(p.span.line, p.span.column) for p in doc.problems if p.code == UNREADABLE}
+        doc.problems.extend(p for p in check_schema(doc, kind)
+                            if (p.span.line, p.span.column) not in refused)
     return doc
 
 
