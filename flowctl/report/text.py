@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from flowctl.lint.runner import LintResult
 
 TAB_SIZE = 4
+SOURCE_MAX = 160  # code points of a source line shown under a problem
 
 SEVERITY_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow",
                    Severity.INFO: "bold blue"}
@@ -79,6 +80,20 @@ def token_end(line: str, start: int) -> int:
     return max(i, start + 1)
 
 
+def window(line: str, start: int, end: int) -> tuple[str, int, int]:
+    """A long source line cut to SOURCE_MAX code points around ``start`` (``…`` where cut),
+    with ``start`` and ``end`` moved to match: a 200 KB line is not printed whole."""
+    if len(line) <= SOURCE_MAX:
+        return line, start, end
+    left = max(0, min(start, len(line)) - SOURCE_MAX // 4)
+    right = min(len(line), left + SOURCE_MAX)
+    left = max(0, right - SOURCE_MAX)  # near the end: as much of the line as fits
+    head = "…" if left > 0 else ""
+    tail = "…" if right < len(line) else ""
+    shift = left - len(head)
+    return head + line[left:right] + tail, start - shift, min(end, right) - shift
+
+
 def layout(line: str, start: int, end: int) -> tuple[str, int, int]:
     """Expand tabs in ``line``; return it with the caret's offset and width in cells.
 
@@ -129,7 +144,7 @@ def _problem_lines(result: LintResult, problem: Problem, options: ReportOptions)
             end = problem.end_column - 1
         else:
             end = token_end(text, start)
-        shown, offset, width = layout(text, start, end)
+        shown, offset, width = layout(*window(text, start, end))
         lines.append([(f"{pad} |", GUTTER_STYLE)])
         lines.append([(f"{span.line} |", GUTTER_STYLE), (" " + shown if shown else "", None)])
         lines.append([(f"{pad} |", GUTTER_STYLE), (" " + " " * offset, None),
