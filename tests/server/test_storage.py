@@ -64,6 +64,23 @@ async def test_a_failing_transaction_leaves_nothing(storage: Storage) -> None:
         assert await tx.conversation("c1") is None
 
 
+
+async def test_a_write_the_database_refuses_rolls_back_the_whole_transaction(
+        storage: Storage) -> None:
+    await _write(storage, "c1")
+    with pytest.raises(Exception) as refused:  # the driver's own error (a duplicate key)
+        async with storage.transaction() as tx:
+            await tx.add_conversation(conversation("c2", visitor=None), 1.0)
+            await tx.add_conversation(conversation("c1", visitor=None), 1.0)  # taken
+    assert not isinstance(refused.value, AssertionError)
+    for _ in range(3):  # the connections are usable afterwards
+        async with storage.read() as tx:
+            assert await tx.conversation("c2") is None
+            assert await tx.conversation("c1") is not None
+    await _write(storage, "c3")
+    async with storage.read() as tx:
+        assert await tx.conversation("c3") is not None
+
 async def test_conversations_events_and_start_history(storage: Storage) -> None:
     async with storage.transaction() as tx:
         await tx.add_conversation(conversation(), 1.0)
