@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
+from flowctl.model.times import parse_datetime
+
 #: The time of a run that names none (local time of the project): a Monday morning.
 DEFAULT_NOW = datetime(2026, 1, 5, 10, 0, 0)
 
@@ -22,17 +24,15 @@ def parse_now(text: str | None, zone: tzinfo) -> datetime:
     ``zone``; ``Z`` is UTC); :data:`DEFAULT_NOW` in ``zone`` for None.
 
     Raises :class:`NowError` with a readable message for text that is not a real date and
-    time (``2026-02-29T10:00``, ``tomorrow``).
+    time (``2026-02-29T10:00``, ``tomorrow``) or is outside the supported years
+    (:mod:`flowctl.model.times`, which the schema check of visitors files shares).
     """
     if text is None:
         return DEFAULT_NOW.replace(tzinfo=zone)
     try:
-        value = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+        value = parse_datetime(text)
     except ValueError as error:
-        raise NowError(f"not an ISO 8601 date and time: {text!r} ({error})") from None
+        raise NowError(f"{text!r}: {error}") from None
     if value.tzinfo is None:
         return value.replace(tzinfo=zone)
-    try:
-        return value.astimezone(zone)
-    except OverflowError:
-        raise NowError(f"{text!r} is too close to the end of time") from None
+    return value.astimezone(zone)  # never past the year 9999: the supported years end before

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from flowctl.loader.yaml_reader import YamlDocument
 from flowctl.model.blocks import BLOCK_TYPES
 from flowctl.model.problem import Problem
 from flowctl.model.span import SourceSpan
+from flowctl.model.times import FIRST_YEAR, LAST_YEAR, datetime_problem
 
 SCHEMA_VIOLATION = "S003"
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
@@ -43,7 +45,13 @@ def load_schema(kind: str) -> dict[str, Any]:
 def _validator(kind: str) -> Any:
     import jsonschema_rs
 
-    return jsonschema_rs.validator_for(load_schema(kind))
+    # Formats are checked by flowctl's own readers of them: a `date-time` (a `now`) must be
+    # a real one in the supported years (flowctl.model.times, as the clock reads it); a
+    # `date` (closed days, active windows) is lint's (T004, T005), which say more.
+    return jsonschema_rs.validator_for(load_schema(kind), validate_formats=True, formats={
+        "date-time": lambda text: datetime_problem(text) is None,
+        "date": lambda text: True,
+    })
 
 
 def check_schema(doc: YamlDocument, kind: str) -> list[Problem]:
@@ -122,6 +130,14 @@ def _to_problems(doc: YamlDocument, kind: str, error: Any) -> list[Problem]:
         if isinstance(instance, str) and choices:
             guess = difflib.get_close_matches(instance, choices, n=1)
             hint = f"did you mean '{guess[0]}'?" if guess else hint
+    elif name == "Format":
+        pattern = here.get("pattern")
+        if isinstance(pattern, str) and not re.search(pattern, str(instance)):
+            return []  # the pattern's problem says it
+        reason = datetime_problem(instance)
+        message = f"{prefix}{_show(instance)}: {reason}"
+        hint = (f"choose a time in the years {FIRST_YEAR} to {LAST_YEAR}"
+                if reason and "supported range" in reason else here.get("x-hint"))
     elif name in ("AnyOf", "OneOfNotValid", "Not") and here.get("x-hint"):
         message = f"{prefix}{here['x-hint']}"
     else:

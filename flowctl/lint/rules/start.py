@@ -24,6 +24,7 @@ from flowctl.model.flow import DateWindow, Flow
 from flowctl.model.problem import Problem
 from flowctl.model.schedule_syntax import DAYS, parse_date, parse_days
 from flowctl.model.schedule_syntax import explain_range as parse_range
+from flowctl.model.times import FIRST_YEAR, LAST_YEAR, date_problem
 
 
 def _window(window: DateWindow | None) -> tuple[_dt.date, _dt.date] | None:
@@ -219,7 +220,8 @@ def invalid_schedule(ctx: LintContext) -> Iterator[Problem]:
 
     Days are `mon`..`sun`, ranges like `mon-fri`, comma lists like `mon,wed`, or `daily`,
     `weekdays`, `weekends`. Times are `HH:MM-HH:MM` ranges (start before end, `24:00`
-    allowed as an end) that do not overlap on the same day. `closed` lists real ISO dates.
+    allowed as an end) that do not overlap on the same day. `closed` lists real ISO dates,
+    in the years 1970 to 9000.
 
     Bad:
         schedules:
@@ -273,15 +275,22 @@ def invalid_schedule(ctx: LintContext) -> Iterator[Problem]:
                 for day in days:
                     taken.setdefault(day, []).append((parsed[0], parsed[1], text))
         for ref in schedule.closed:
-            if parse_date(ref.name) is None:
-                yield problem(f"schedule '{name}': closed date '{ref.name}' is not a real "
-                              "ISO date", ref.span, "write dates as YYYY-MM-DD")
+            reason = date_problem(ref.name)
+            if reason:
+                yield problem(f"schedule '{name}': closed date '{ref.name}': {reason}",
+                              ref.span, _date_hint(reason, "2026-12-24"))
+
+
+def _date_hint(reason: str, example: str) -> str:
+    if "supported range" in reason:
+        return f"choose a date in the years {FIRST_YEAR} to {LAST_YEAR}"
+    return f"write dates as YYYY-MM-DD, e.g. {example}"
 
 
 @rule("T005", "invalid-date-window")
 def invalid_date_window(flow: Flow, ctx: LintContext) -> Iterator[Problem]:
-    """A start's `active` window has a date that is not a real ISO date, or ends before it
-    begins.
+    """A start's `active` window has a date that is not a real ISO date (or is outside the
+    years 1970 to 9000), or ends before it begins.
 
     `from` and `until` are ISO dates (`YYYY-MM-DD`), both inclusive; either may be left
     out. A window whose `from` is after its `until` never opens.
@@ -301,11 +310,11 @@ def invalid_date_window(flow: Flow, ctx: LintContext) -> Iterator[Problem]:
                             ("until", window.end, window.end_span)):
         if text is None:
             continue
-        parsed = parse_date(text)
-        if parsed is None:
-            yield problem(f"active.{key} '{text}' is not a real ISO date", span or window.span,
-                          "write dates as YYYY-MM-DD, e.g. 2026-12-31")
-        dates[key] = parsed
+        reason = date_problem(text)
+        if reason:
+            yield problem(f"active.{key} '{text}': {reason}", span or window.span,
+                          _date_hint(reason, "2026-12-31"))
+        dates[key] = None if reason else parse_date(text)
     first, last = dates.get("from"), dates.get("until")
     if first is not None and last is not None and first > last:
         yield problem(
