@@ -31,6 +31,8 @@ def build_config(doc: YamlDocument) -> ProjectConfig:
         schedules=_schedules(at, data.get("schedules")),
         endpoints=_endpoints(at, data.get("endpoints")),
         knowledge_dir=_knowledge_dir(data.get("ai")),
+        knowledge_span=(at.span(("ai", "knowledge")) if _knowledge_dir(data.get("ai")) is not None
+                        else None),
         assistants=_assistants(at, data.get("ai")),
         targets=_targets(at, data.get("targets")),
         identity_secret=at.template(("identity_secret",), data.get("identity_secret")),

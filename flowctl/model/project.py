@@ -75,6 +75,7 @@ class ProjectConfig:
     schedules: dict[str, Schedule] = field(default_factory=dict)
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
     knowledge_dir: str | None = None
+    knowledge_span: SourceSpan | None = None  # of the `ai.knowledge` value
     assistants: dict[str, Assistant] = field(default_factory=dict)
     targets: dict[str, PublishTarget] = field(default_factory=dict)
     identity_secret: Template | None = None  # `${NAME}`: the runtime reads NAME from its env
