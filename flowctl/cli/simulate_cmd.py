@@ -42,12 +42,17 @@ def simulate(
                                       "visitors as <flow>.explore.visitors.yaml in this folder."),
     max_paths: int = typer.Option(200, "--max-paths", min=1, help="With --explore: at most this "
                                   "many visitors per flow."),
-    max_moves: int = typer.Option(60, "--max-moves", min=1, help="With --explore: at most this "
+    max_moves: int = typer.Option(200, "--max-moves", min=1, help="With --explore: at most this "
                                   "many visitor actions per path."),
     unroll: int = typer.Option(2, "--unroll", min=1, help="With --explore: how often a path may "
                                "enter the same block (loop unrolling)."),
     max_messages: int = typer.Option(5, "--max-messages", min=1, help="With --explore: bot "
                                      "messages allowed in a row without a chance to reply."),
+    max_states: int = typer.Option(5000, "--max-states", min=1, help="With --explore: stop "
+                                   "after this many distinct conversation states per flow "
+                                   "(states equivalent for the flow's future count once)."),
+    time_limit: float = typer.Option(20.0, "--time-limit", min=0.1, help="With --explore: stop "
+                                     "exploring a flow after this many seconds."),
 ) -> None:
     """Run the virtual visitors of *.visitors.yaml against the flows, offline.
 
@@ -89,7 +94,8 @@ def simulate(
 
         targets = chosen.explore_targets(project)
         limits = Limits(max_paths=max_paths, max_moves=max_moves, max_visits=unroll,
-                        max_messages=max_messages)
+                        max_messages=max_messages, max_states=max_states,
+                        time_limit=time_limit)
         raise typer.Exit(_explore(project, targets, limits, write, format.value))
     if not chosen.files:
         typer.echo("flowctl: error: no visitors files to run", err=True)

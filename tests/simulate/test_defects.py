@@ -146,3 +146,38 @@ def test_explore_covers_number_threshold() -> None:
     flow = next(f for f in project.flows if f.id == "explore-number-threshold")
     result = Explorer(project, flow).run()
     assert not result.unreached, [f.message for f in result.unreached]
+
+
+# -- explore is bounded, and merges states a flow cannot tell apart (repro 12, issue 10) -----
+
+SEQ80 = Path(__file__).resolve().parents[1] / "cases" / "simulate" / "explore-budget"
+
+
+def test_explore_merges_states_of_a_long_sequence() -> None:
+    """80 ten-choice questions whose answers nothing reads: one state per question (plus the
+    ends), every edge covered, no path cut off by a bound and reported as a defect."""
+    project, _ = load_project([SEQ80])
+    result = Explorer(project, project.flows[0]).run()
+    assert result.budget is None
+    assert len(result.covered) == result.total_edges == 161
+    assert result.states <= 200, result.states
+    assert not result.unreached
+    messages = [f.message for f in result.violations]
+    assert not any("does not end within" in m for m in messages), messages
+    # the real defect, once per question and saying what it is
+    assert len(messages) == 80 and all("has no `on_invalid`" in m for m in messages), messages
+
+
+def test_explore_says_when_it_stops_at_its_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(SEQ80)
+    cli = runner.invoke(app, ["simulate", "seq80.flow.yaml", "--explore", "--max-states", "40",
+                              "--format", "json"])
+    (flow,) = json.loads(cli.output)["flows"]
+    assert flow["states"] <= 40
+    assert flow["budget"]["flag"] == "--max-states"
+    assert flow["unreached"] == [], "the unexplored part is not reported as defects"
+    assert flow["budget"]["unexplored_edges"] == flow["total_edges"] - flow["covered_edges"]
+    text = runner.invoke(app, ["simulate", "seq80.flow.yaml", "--explore", "--max-states", "40",
+                               "--no-color"]).output
+    assert "stopped at its budget of 40 states (--max-states raises it)" in text
+    assert "were not explored (not counted as defects)" in text

@@ -15,9 +15,15 @@ from flowctl.simulate.explore.setups import Setup
 @dataclass
 class Limits:
     max_paths: int = 200
-    max_moves: int = 60  # moves (visitor actions) per path
+    max_moves: int = 200  # moves (visitor actions) per path
     max_visits: int = 2  # loop unrolling: times a path may enter the same block
     max_messages: int = 5  # bot messages in a row without a chance to reply
+    max_states: int = 5000  # distinct (merged) conversation states explored per flow
+    time_limit: float = 20.0  # seconds of exploring per flow
+
+
+#: The flag that raises each budget explore can stop at.
+BUDGET_FLAGS = {"states": "--max-states", "time": "--time-limit", "paths": "--max-paths"}
 
 
 @dataclass
@@ -53,3 +59,7 @@ class ExploreResult:
     covered: set[str]
     unreached: list[Finding]
     violations: list[Finding]
+    states: int = 0  # distinct conversation states explored (equivalent ones merged)
+    budget: str | None = None  # the budget the search stopped at (a BUDGET_FLAGS key), if any
+    unexplored: int = 0  # edges left unexplored because of that budget (not reported one by one)
+    limits: Limits | None = None

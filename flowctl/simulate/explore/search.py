@@ -11,9 +11,11 @@ paths per question, not 4,096.
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +58,65 @@ class _Played:
     agents: dict[str, int]
 
 
+@dataclass(eq=False)
+class _Transition:
+    """A move played from a node: the play, the edges of the explored flow it took, and the
+    node it leads to (None when a bound cut it off)."""
+
+    source: Any  # the key of the node it starts from; None for the start
+    move: Move
+    played: _Played
+    taken: list[str]
+    target: Any
+
+
+@dataclass(eq=False)
+class _Node:
+    """A merged state: the first play that reached it stands for all of them."""
+
+    key: Any
+    setup: int
+    via: _Transition
+    depth: int  # moves from the start
+    visits: dict[str, int]  # blocks entered on the way that first reached it
+    out: list[_Transition] = field(default_factory=list)
+    expanded: bool = False
+    cut: bool = False  # some move from here was cut off by --max-moves or --unroll
+
+
+def _flow_edges(played: _Played, flow_id: str) -> list[str]:
+    return [e.edge.key for e in played.trace if isinstance(e, Took) and e.flow == flow_id]
+
+
+def _entered(played: _Played, flow_id: str) -> list[str]:
+    return [e.block for e in played.trace if isinstance(e, Entered)]
+
+
+def _code_of(flow: Flow) -> list[str]:
+    """The text of every template, condition and value of a flow (read conservatively: all
+    of it, not only what is inside the braces)."""
+    from flowctl.model.blocks import DataBlock, SetBlock
+    from flowctl.model.values import iter_expressions, iter_value_templates
+
+    out: list[str] = []
+    if flow.start is not None and flow.start.when is not None:
+        out.extend(e.source for e in iter_expressions(flow.start.when))
+    for block in flow.blocks:
+        out.extend(t.source for _, t in block.templates())
+        if isinstance(block, SetBlock):
+            for _, value in block.values:
+                out.extend(t.source for t in iter_value_templates(value))
+        if isinstance(block, BranchBlock):
+            for case in block.cases:
+                out.extend(e.source for e in iter_expressions(case.when))
+        if isinstance(block, DataBlock):
+            for name in ("body", "query", "headers"):
+                value = getattr(block, name)
+                if value is not None:
+                    out.extend(t.source for t in iter_value_templates(value))
+    return out
+
+
 class Explorer:
     def __init__(self, project: Project, flow: Flow, limits: Limits | None = None,
                  now: str | None = None, engine: Engine | None = None) -> None:
@@ -69,6 +130,12 @@ class Explorer:
         self.knowledge = KnowledgeBase(project.articles)
         self._wants: list[tuple[str, list[tuple[Any, ...]], bool]] | None = None
         self._numbers: dict[str, tuple[str, ...]] | None = None
+        self.nodes: dict[Any, _Node] = {}
+        self.roots: list[_Transition] = []
+        self.budget: str | None = None  # the budget that stopped the search: states, time, paths
+        self._setups: list[Setup] = []
+        self._read: tuple[frozenset[str], bool, bool] | None = None
+        self._deadline = 0.0
         self._fallbacks = any(isinstance(b, EscalateBlock) and b.when_unavailable is not None
                               for b in flow.blocks)
 
@@ -113,59 +180,6 @@ class Explorer:
             self._numbers = {k: tuple(v) for k, v in numbers.items()}
         return self._numbers
 
-    def _useful(self, uncovered: set[str]) -> set[str]:
-        """Uncovered edges, and edges that lead towards one of them in the graph."""
-        from flowctl.model.graph import reachable
-
-        sources = {self.all_edges[k].source for k in uncovered if k in self.all_edges}
-        useful = set(uncovered)
-        for key, edge in self.all_edges.items():
-            if edge.target is not None and reachable(self.flow, [edge.target]) & sources:
-                useful.add(key)
-        return useful
-
-    def _steers(self, before: Conversation | None, after: Conversation, uncovered: set[str]) -> int:
-        """How many uncovered branch edges the values this move saved make possible."""
-        from flowctl.expr.dnf import satisfies
-
-        saved = {k: v for k, v in after.variables.items()
-                 if before is None or before.variables.get(k, object()) != v}
-        if not saved:
-            return 0
-        score = 0
-        for key, clauses, is_default in self._branch_wants():
-            if key not in uncovered:
-                continue
-            relevant = [[a for a in clause if a.path in saved] for clause in clauses]
-            if not any(relevant):
-                continue
-            verdicts = [all(satisfies(saved[a.path], a) is not False for a in atoms)
-                        for atoms in relevant if atoms]
-            if (not is_default and any(verdicts)) or (is_default and not any(verdicts)):
-                score += 1
-        return score
-
-    def _ahead(self, block_id: str | None, uncovered: set[str]) -> tuple[int, int]:
-        """(uncovered edges reachable from the block, distance to the nearest one)."""
-        if block_id is None:
-            return 0, 10_000
-        adj = adjacency(self.flow)
-        seen = {block_id}
-        queue = deque([(block_id, 0)])
-        count, nearest = 0, 10_000
-        while queue:
-            node, depth = queue.popleft()
-            for edge in adj.get(node, []):
-                if edge.key in uncovered:
-                    count += 1
-                    nearest = min(nearest, depth)
-                if edge.target is not None and edge.target in adj and edge.target not in seen:
-                    seen.add(edge.target)
-                    queue.append((edge.target, depth + 1))
-        return count, nearest
-
-    # -- playing moves ----------------------------------------------------------------------------
-
     def _play(self, state: Conversation | None, move: Move, setup: Setup, at: datetime,
               agents: dict[str, int]) -> _Played:
         """Play ``move`` from ``state`` with fresh fakes (the engine keeps nothing)."""
@@ -202,113 +216,316 @@ class Explorer:
         return _Played(state, outputs, exchanges, list(fakes.assistant.given), trace,
                        fakes.clock.at, fakes.agents.departments())
 
-    def _variants(self, base: Move, state: Conversation | None, setup: Setup, at: datetime,
-                  agents: dict[str, int]) -> list[Move]:
-        """The move as it is, and with each endpoint call it makes failing."""
-        played = self._play(state, base, setup, at, agents)
-        calls = sum(1 for x in played.exchanges if x.call.attempt == 1)
-        variants = [base]
-        for index in range(calls):
-            variants.append(Move(f"{base.label} (call {index + 1} fails)", base.inputs, base.wait,
-                                 frozenset({index}), base.ai))
-        if state is not None and self._fallbacks and any(agents.values()):
-            variants.append(Move(f"agents go offline, then {base.label}", base.inputs, base.wait,
-                                 frozenset(), base.ai, {d: 0 for d in agents}))
-        return variants
+    def _ports_at(self, at: datetime, agents: dict[str, int]) -> Any:
+        return FakePorts(FixedClock(at), ScriptedEndpoints(), ScriptedAssistant(),
+                         ScriptedAgents(dict(agents)), self.knowledge).ports()
 
-    def grow(self, setup: Setup, uncovered: set[str]) -> Path:
-        at = setup.now or self.start_time
-        agents = dict(setup.agents)
-        path = Path(setup)
-        state: Conversation | None = None
-        visits: dict[str, int] = {}
-        useful = self._useful(uncovered)
-        for _ in range(self.limits.max_moves + 1):
-            if state is None:
-                candidates = self._variants(Move("start"), None, setup, at, agents)
-            else:
-                if state.ended or state.block is None:
-                    break
-                block = self.engine.flow(state.flow).by_id[state.block]
-                region = self.engine.context(state, setup.context, self._ports_at(at, agents)) \
-                    .get("visitor", {}).get("country")
-                candidates = []
-                for option in moves_at(block, state.attempts, region if isinstance(region, str)
-                                       else None, self._thresholds()):
-                    candidates.extend(self._variants(option, state, setup, at, agents))
-                if not candidates:
-                    path.truncated = True
-                    break
-            best: tuple[Any, ...] | None = None
-            for index, move in enumerate(candidates):
-                played = self._play(state, move, setup, at, agents)
-                taken = [e.edge.key for e in played.trace
-                         if isinstance(e, Took) and e.flow == self.flow.id]
-                entered = [e.block for e in played.trace if isinstance(e, Entered)]
-                gain = len({key for key in taken if key in uncovered} - path.covered)
-                gain += self._steers(state, played.state, useful - path.covered)
-                loops = max((visits.get(b, 0) + entered.count(b) for b in set(entered)), default=0)
-                if loops > self.limits.max_visits:
-                    continue
-                ahead, nearest = (0, 0) if played.state.ended else self._ahead(
-                    played.state.block, uncovered - path.covered - set(taken))
-                score = (gain + ahead, gain, -nearest, -index)
-                if best is None or score > best[0]:
-                    best = (score, move, played, taken, entered)
-            if best is None:
-                path.truncated = True
+    # -- the state graph ------------------------------------------------------------------------
+
+    def _reads(self) -> tuple[frozenset[str], bool, bool]:
+        """Names read by any template or condition of the project's flows (a goto hands the
+        variables over), and whether ``tags`` and ``messages`` are read."""
+        if self._read is None:
+            sources: list[str] = []
+            for flow in self.project.flows:
+                sources.extend(_code_of(flow))
+            names: set[str] = set()
+            for source in sources:
+                names.update(re.findall(r"[A-Za-z_]\w*", re.sub(r"'[^']*'|\"[^\"]*\"", " ", source)))
+            self._read = (frozenset(names), "tags" in names, "messages" in names)
+        return self._read
+
+    def key(self, setup: int, played: _Played) -> tuple[Any, ...]:
+        """What decides the conversation's future: two states with the same key are merged.
+
+        The block and what the engine keeps about it (status, attempts, turns, timers, the
+        pending call), the variables some template or condition reads (a saved answer nothing
+        reads does not tell two states apart), profile fields, tags and the message count when
+        read, the outcome, the clock and the agents.  The step counter, input ids and the
+        assistant's log (scripted replies do not depend on it) are left out."""
+        state = played.state
+        names, tags, messages = self._reads()
+        data = state.to_json()
+        for volatile in ("id", "seq", "input_id", "assistant_log"):
+            data.pop(volatile, None)
+        data["variables"] = {k: v for k, v in state.variables.items() if k in names}
+        if not tags:
+            data.pop("tags", None)
+        if not messages:
+            data.pop("messages", None)
+        data["clock"] = played.clock.isoformat()
+        data["agents"] = played.agents
+        data["setup"] = setup
+        return ("ended", setup, state.outcome, state.block) if state.ended else \
+            (setup, json.dumps(data, sort_keys=True, default=str))
+
+    def _budget_left(self) -> str | None:
+        if len(self.nodes) >= self.limits.max_states:
+            return "states"
+        if time.perf_counter() > self._deadline:
+            return "time"
+        return None
+
+    def build(self) -> None:
+        """Explore the state graph breadth first, merging equivalent states, within the bounds."""
+        self._deadline = time.perf_counter() + self.limits.time_limit
+        queue: deque[_Node] = deque()
+        for number, setup in enumerate(setups(self.flow, self.departments, self.start_time)):
+            self._setups.append(setup)
+            at = setup.now or self.start_time
+            base = self._play(None, Move("start"), setup, at, dict(setup.agents))
+            starts = [(Move("start"), base)]
+            calls = sum(1 for x in base.exchanges if x.call.attempt == 1)
+            for index in range(calls):
+                move = Move(f"start (call {index + 1} fails)", [], 0.0, frozenset({index}))
+                starts.append((move, self._play(None, move, setup, at, dict(setup.agents))))
+            for move, played in starts:
+                start = _Transition(None, move, played, _flow_edges(played, self.flow.id), None)
+                if self._node(number, start, 0, {}, queue) is not None:
+                    self.roots.append(start)
+                if self.budget is not None:
+                    return
+        while queue:
+            node = queue.popleft()
+            self.budget = self._budget_left()
+            if self.budget is not None:
+                node.expanded = False
+                for rest in queue:
+                    rest.expanded = False
+                return
+            self._expand(node, queue)
+            if self.budget is not None:
+                return
+
+    def _node(self, setup: int, via: _Transition, depth: int, visits: dict[str, int],
+              queue: deque[_Node]) -> _Node | None:
+        """The node ``via`` leads to, made (and queued) if new; None when cut by a bound."""
+        key = self.key(setup, via.played)
+        via.target = key
+        node = self.nodes.get(key)
+        if node is not None:
+            return node
+        entered = _entered(via.played, self.flow.id)
+        counts = dict(visits)
+        for block_id in entered:
+            counts[block_id] = counts.get(block_id, 0) + 1
+        if depth > self.limits.max_moves or any(n > self.limits.max_visits for n in counts.values()):
+            via.target = None
+            return None
+        if len(self.nodes) >= self.limits.max_states:
+            self.budget = "states"
+            via.target = None
+            return None
+        node = _Node(key, setup, via, depth, counts)
+        self.nodes[key] = node
+        if not via.played.state.ended:
+            queue.append(node)
+        return node
+
+    def _expand(self, node: _Node, queue: deque[_Node]) -> None:
+        played = node.via.played
+        state = played.state
+        setup = self._setups[node.setup]
+        if state.block is None:
+            node.expanded = True
+            return
+        block = self.engine.flow(state.flow).by_id[state.block]
+        region = self.engine.context(state, setup.context, self._ports_at(played.clock, played.agents)) \
+            .get("visitor", {}).get("country")
+        for option in moves_at(block, state.attempts, region if isinstance(region, str) else None,
+                               self._thresholds()):
+            base = self._play(state, option, setup, played.clock, played.agents)
+            plays = [(option, base)]
+            calls = sum(1 for x in base.exchanges if x.call.attempt == 1)
+            for index in range(calls):
+                move = Move(f"{option.label} (call {index + 1} fails)", option.inputs, option.wait,
+                            frozenset({index}), option.ai)
+                plays.append((move, self._play(state, move, setup, played.clock, played.agents)))
+            if self._fallbacks and any(played.agents.values()):
+                move = Move(f"agents go offline, then {option.label}", option.inputs, option.wait,
+                            frozenset(), option.ai, {d: 0 for d in played.agents})
+                plays.append((move, self._play(state, move, setup, played.clock, played.agents)))
+            for move, result in plays:
+                transition = _Transition(node.key, move, result, _flow_edges(result, self.flow.id),
+                                         None)
+                node.out.append(transition)
+                child = self._node(node.setup, transition, node.depth + 1, node.visits, queue)
+                if child is None:
+                    node.cut = True
+            if time.perf_counter() > self._deadline:
+                self.budget = "time"
+                node.expanded = False
+                for rest in queue:
+                    rest.expanded = False
+                return
+        node.expanded = True
+
+    # -- choosing the paths -----------------------------------------------------------------------
+
+    def _to_end(self) -> dict[Any, _Transition | None]:
+        """For each node that can reach an end: the first transition of a shortest way there."""
+        best: dict[Any, _Transition | None] = {k: None for k, n in self.nodes.items()
+                                               if n.via.played.state.ended}
+        into: dict[Any, list[_Transition]] = {}
+        for node in self.nodes.values():
+            for transition in node.out:
+                if transition.target is not None:
+                    into.setdefault(transition.target, []).append(transition)
+        queue = deque(best)
+        while queue:
+            key = queue.popleft()
+            for transition in into.get(key, []):
+                if transition.source not in best:
+                    best[transition.source] = transition
+                    queue.append(transition.source)
+        return best
+
+    def _plan(self, target: _Transition, to_end: dict[Any, _Transition | None],
+              uncovered: set[str]) -> list[_Transition]:
+        """A way from a start through ``target`` on to an end, taking uncovered edges on the way."""
+        chain: list[_Transition] = [target]
+        key = target.source
+        while key is not None:
+            via = self.nodes[key].via
+            chain.append(via)
+            key = via.source
+        chain.reverse()
+        fresh = set(uncovered)
+        for transition in chain:
+            fresh -= set(transition.taken)
+        key = target.target
+        seen: dict[Any, int] = {}
+        while key is not None and len(chain) <= self.limits.max_moves:
+            node = self.nodes[key]
+            if node.via.played.state.ended or key not in to_end:
                 break
-            _, move, played, taken, entered = best
-            at, agents = played.clock, played.agents
-            for block_id in entered:
-                visits[block_id] = visits.get(block_id, 0) + 1
-            path.moves.append(move)
+            seen[key] = seen.get(key, 0) + 1
+            options = [t for t in node.out if t.target in to_end and seen.get(t.target, 0) == 0]
+            gainful = [t for t in options if set(t.taken) & fresh]
+            step: _Transition | None
+            if gainful:
+                step = max(gainful, key=lambda t: (len(set(t.taken) & fresh),
+                                                   self.nodes[t.target].via is t))
+            else:
+                step = to_end[key]
+            if step is None:
+                break
+            chain.append(step)
+            fresh -= set(step.taken)
+            key = step.target
+        return chain
+
+    def _walk(self, chain: list[_Transition]) -> Path:
+        """The path of ``chain``: the stored plays while they are the ones that made each node,
+        played again from the actual state after a merge (so it is exactly what a visitor sees)."""
+        setup = self._setups[self.nodes[chain[0].target].setup] if chain[0].target is not None \
+            else self._setups[0]
+        path = Path(setup)
+        exact = True
+        state: Conversation | None = None
+        at, agents = setup.now or self.start_time, dict(setup.agents)
+        for transition in chain:
+            if exact:
+                played = transition.played
+            else:
+                if state is not None and state.ended:
+                    break
+                played = self._play(state, transition.move, setup, at, agents)
+            if exact and transition.target is not None \
+                    and self.nodes[transition.target].via is not transition:
+                exact = False
+            at, agents, state = played.clock, played.agents, played.state
+            path.moves.append(transition.move)
             path.outputs.append(played.outputs)
             path.exchanges.extend(played.exchanges)
             path.ai_replies.extend(played.replies)
             path.trace.extend(played.trace)
-            path.covered.update(k for k in taken if k in self.all_edges)
-            state = played.state
-        else:
-            path.truncated = True
+            path.covered.update(_flow_edges(played, self.flow.id))
         path.state = state
         if state is not None and not state.ended:
             path.truncated = True
         return path
 
-    def _ports_at(self, at: datetime, agents: dict[str, int]) -> Any:
-        return FakePorts(FixedClock(at), ScriptedEndpoints(), ScriptedAssistant(),
-                         ScriptedAgents(dict(agents)), self.knowledge).ports()
-
     def run(self) -> ExploreResult:
-        uncovered = set(self.all_edges)
+        self.build()
+        to_end = self._to_end()
+        reachable_edges: set[str] = set()
+        targets: list[_Transition] = []
+        listed: set[int] = set()
+        # deepest first: the way to a deep edge passes many others
+        for node in sorted(self.nodes.values(), key=lambda n: -n.depth):
+            for transition in [node.via, *node.out]:
+                if transition.target is None or id(transition) in listed:
+                    continue
+                listed.add(id(transition))
+                targets.append(transition)
+                reachable_edges.update(transition.taken)
+        uncovered = set(reachable_edges)
         paths: list[Path] = []
-        tried = setups(self.flow, self.departments, self.start_time)
-        hopeless: set[str] = set()
-        while uncovered - hopeless and len(paths) < self.limits.max_paths:
-            best: Path | None = None
-            best_gain = 0
-            for setup in tried:
-                path = self.grow(setup, uncovered)
-                gain = len(path.covered & uncovered)
-                if gain > best_gain:
-                    best, best_gain = path, gain
-            if best is None:
-                # Greedy growth found nothing new: aim at one uncovered edge at a time.
-                for key in sorted(uncovered - hopeless, key=lambda k: self.all_edges[k].span):
-                    best = next((p for p in (self.grow(s, {key}) for s in tried)
-                                 if key in p.covered), None)
-                    if best is not None:
-                        break
-                    hopeless.add(key)
-            if best is None:
+        for target in targets:
+            if not uncovered:
                 break
-            paths.append(best)
-            uncovered -= best.covered
-        covered = set(self.all_edges) - uncovered
-        return ExploreResult(self.flow, paths, self.start_time, len(self.all_edges), covered,
-                             unreached(self.flow, self.all_edges, uncovered),
-                             violations(self.project, self.flow, self.limits, paths))
+            if not set(target.taken) & uncovered:
+                continue
+            if len(paths) >= self.limits.max_paths:
+                self.budget = self.budget or "paths"
+                break
+            path = self._walk(self._plan(target, to_end, uncovered))
+            gained = path.covered & uncovered
+            if not gained:
+                continue
+            paths.append(path)
+            uncovered -= path.covered
+        # drop a visitor whose edges the others cover too (fewest edges first)
+        for path in sorted(paths, key=lambda p: len(p.covered)):
+            others = set().union(*(p.covered for p in paths if p is not path))
+            if path.covered <= others:
+                paths.remove(path)
+        covered = set().union(*(p.covered for p in paths)) & set(self.all_edges)
+        left = set(self.all_edges) - covered
+        stuck = self._stuck(to_end)
+        result = ExploreResult(self.flow, paths, self.start_time, len(self.all_edges), covered,
+                               unreached(self.flow, self.all_edges, left, bounded=self.budget,
+                                         cut_off=self._cut_off()),
+                               violations(self.project, self.flow, self.limits, paths, stuck))
+        result.states = len(self.nodes)
+        result.budget = self.budget
+        result.limits = self.limits
+        result.unexplored = len(left) - len(result.unreached)
+        return result
+
+    def _cut_off(self) -> set[str] | None:
+        """When --max-moves or --unroll cut moves off: the blocks no explored state entered."""
+        if not any(node.cut for node in self.nodes.values()):
+            return None
+        entered = {b for node in self.nodes.values() for t in [node.via, *node.out]
+                   if t.target is not None for b in _entered(t.played, self.flow.id)}
+        waiting = {node.via.played.state.block for node in self.nodes.values() if node.cut}
+        return ({b.id for b in self.flow.blocks} - entered) | {b for b in waiting if b}
+
+    def _stuck(self, to_end: dict[Any, _Transition | None]) -> list[tuple[str, str]]:
+        """Blocks where a visitor can get stuck for good: the flow waits, and no way from there
+        ever reaches an end though everything after it was explored (nothing cut by a bound)."""
+        out: list[tuple[str, str]] = []
+        for key, node in self.nodes.items():
+            if key in to_end or not node.expanded or node.cut:
+                continue
+            block = node.via.played.state.block or ""
+            closure, queue, complete = {key}, deque([key]), True
+            while queue and complete:
+                for transition in self.nodes[queue.popleft()].out:
+                    nxt = transition.target
+                    if nxt is None or not self.nodes[nxt].expanded or self.nodes[nxt].cut:
+                        complete = False
+                        break
+                    if nxt not in closure:
+                        closure.add(nxt)
+                        queue.append(nxt)
+            if complete:
+                why = "the visitor can do nothing there" if not node.out else \
+                    "every move leads back into a loop"
+                out.append((block, why))
+        return out
 
 
 def explore(project: Project, flow: Flow, limits: Limits | None = None) -> ExploreResult:
