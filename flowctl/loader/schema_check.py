@@ -111,6 +111,11 @@ def _to_problems(doc: YamlDocument, kind: str, error: Any) -> list[Problem]:
         expected = here.get("type")
         expected_text = " or ".join(expected) if isinstance(expected, list) else str(expected)
         message = f"{prefix}expected {_article(expected_text)}, got {_describe(instance)}"
+        wanted = expected if isinstance(expected, list) else [expected]
+        if "string" in wanted and isinstance(instance, int | float) \
+                and not isinstance(instance, bool):
+            raw = _raw_scalar(doc, path)
+            hint = f'quote it: "{raw}"' if raw else None
     elif name == "Enum":
         options = here.get("enum", [])
         listed = ", ".join(map(str, options))
@@ -144,6 +149,19 @@ def _to_problems(doc: YamlDocument, kind: str, error: Any) -> list[Problem]:
         message = f"{prefix}{error.message}"
         hint = here.get("x-hint")
     return [Problem(message + where, span, code=SCHEMA_VIOLATION, hint=hint)]
+
+
+def _raw_scalar(doc: YamlDocument, path: tuple[Any, ...]) -> str | None:
+    """The source text of the plain scalar at ``path`` (``1.10`` where YAML read 1.1)."""
+    mark = doc.marks.get(path)
+    if mark is None:
+        return None
+    line, column = mark[0], mark[1]
+    lines = doc.text.split("\n", line)
+    if len(lines) < line:
+        return None
+    found = re.match(r"[^\s,\[\]{}#]+", lines[line - 1][column - 1:])
+    return found.group(0) if found else None
 
 
 def _block_type(data: Any, path: tuple[Any, ...]) -> str | None:
