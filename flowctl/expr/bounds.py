@@ -290,3 +290,63 @@ def bound_filters(filters: dict[str, Any]) -> None:
     for name, check in _FILTER_CHECKS.items():
         if name in filters:
             filters[name] = _guard(filters[name], check)
+
+
+# --------------------------------------------------------------------------- lint
+
+
+def _const(node: Any) -> tuple[bool, Any]:
+    if isinstance(node, nodes.Const):
+        return True, node.value
+    return False, None
+
+
+def literal_limits(root: nodes.Node, max_range: int) -> Iterator[tuple[str, str]]:
+    """What goes over a bound already in the literals of a parsed template, before any run:
+    ``'a'|center(500000000)``, ``'%500000000d' % 1``, ``'{:>500000000}'.format(x)``,
+    ``range(100000000)`` (over ``max_range`` items).  Each as (a word to find it by in the
+    source, the message), with the same checks the run makes."""
+    for found in root.find_all((nodes.Filter, nodes.Call, nodes.Mod)):
+        try:
+            if isinstance(found, nodes.Filter) and found.name in _FILTER_CHECKS:
+                literal = [_const(arg) for arg in found.args]
+                if all(ok for ok, _ in literal) and not found.kwargs:
+                    known, value = _const(found.node)
+                    with suppress(TypeError):
+                        _FILTER_CHECKS[found.name](value if known else "",
+                                                   *(v for _, v in literal))
+            elif isinstance(found, nodes.Mod):
+                known, text = _const(found.left)
+                if known and isinstance(text, str):
+                    right_known, args = _const(found.right)
+                    check_percent(text, args if right_known else ())
+            elif isinstance(found, nodes.Call):
+                literal = [_const(arg) for arg in found.args]
+                args = tuple(v for ok, v in literal if ok)
+                callee = found.node
+                if isinstance(callee, nodes.Getattr) and callee.attr == "format":
+                    known, text = _const(callee.node)
+                    if known and isinstance(text, str):
+                        check_format(text, args, {})
+                if len(args) < len(literal) or found.kwargs:
+                    continue
+                if isinstance(callee, nodes.Name) and callee.name == "range":
+                    with suppress(TypeError, ValueError):
+                        size = len(range(*args))
+                        if size > max_range:
+                            yield ("range(", f"range() of {size:,} items is over the limit "
+                                             f"of {max_range:,}")
+                elif isinstance(callee, nodes.Getattr):
+                    known, text = _const(callee.node)
+                    if known and isinstance(text, str) and callee.attr in STR_METHODS:
+                        with suppress(TypeError, ValueError):
+                            check_size(STR_METHODS[callee.attr](text, args),
+                                       f"str.{callee.attr}()")
+        except TemplateLimit as limit:
+            if isinstance(found, nodes.Filter):
+                word = found.name
+            elif isinstance(found, nodes.Call):
+                word = getattr(found.node, "attr", "") or "("
+            else:
+                word = "%"
+            yield word, str(limit)

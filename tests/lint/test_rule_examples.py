@@ -123,6 +123,7 @@ PLACES: dict[str, Place] = {
     "V006": FLOW_BLOCKS,
     "V007": Place("flow"),
     "V008": FLOW_BLOCKS,
+    "V009": FLOW_BLOCKS,
     "X001": FLOW_BLOCKS,
     "X002": FLOW_BLOCKS,
     "X003": FLOW_BLOCKS,

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from jinja2 import nodes
 
+from flowctl.expr.bounds import literal_limits
+from flowctl.expr.evaluate import MAX_RANGE
 from flowctl.expr.syntax import RESERVED_NAMES, Analysis, analyse_condition, analyse_template
 from flowctl.lint.analysis import saved_names
 from flowctl.lint.context import LintContext
@@ -459,6 +461,33 @@ def template_syntax(flow: Flow, ctx: LintContext) -> Iterator[Problem]:
         analysis = use.analysis()
         if analysis.error is not None:
             yield _syntax_problem("template", use, analysis)
+
+
+@rule("V009", "template-over-limit")
+def template_over_limit(flow: Flow, ctx: LintContext) -> Iterator[Problem]:
+    """A template's literals already ask for more than a run allows.
+
+    A run stops a template that would build a text over 100,000 characters or loop over
+    more than 10,000 items (and the visitor's conversation with it); when the literal
+    shows it (`center(500000000)`, `'%500000000d' % 1`, `'{:>500000000}'.format(x)`,
+    `indent(500000000)`, `range(100000000)`), lint reports it first, with the same limits.
+
+    Bad:
+        - {id: banner, type: message, text: "{{ 'Welcome'|center(500000000) }}"}
+
+    Good:
+        - {id: banner, type: message, text: "{{ 'Welcome'|center(40) }}"}
+    """
+    for use in flow_uses(flow, ctx):
+        analysis = use.analysis()
+        if analysis.error is not None or analysis.node is None:
+            continue
+        source = use.template.source
+        for word, message in literal_limits(analysis.node, MAX_RANGE):
+            offset = source.find(word)
+            yield problem(f"{'condition' if use.condition else 'template'} over a limit: "
+                          f"{message}", use.template.span_at(max(offset, 0)),
+                          "use a smaller width or count: a run stops this template")
 
 
 @rule("V005", "condition-syntax")
