@@ -66,15 +66,11 @@ async def post_message(runtime: Runtime, conversation_id: str, token: str | None
     (a wrong token is a 404 whatever the body)."""
     digest = request_hash(body)
     async with runtime.storage.transaction() as tx:
-        row = await tx.conversation(conversation_id, lock=True)
+        row, record = await tx.conversation_for_message(conversation_id, key)
         if row is None or not auth.same(token, row.token_hash):
             raise not_found()
         if check is not None:
             check(body)
-        # read after the lock, in a statement of its own: on PostgreSQL a statement that
-        # waited for the lock still sees the snapshot it started with, not the record the
-        # holder of the lock committed (the same key sent to two processes at once)
-        record = await tx.idempotency(conversation_id, key)
         if record is not None:
             if record.request_hash != digest:
                 raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was used "

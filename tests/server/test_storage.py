@@ -115,6 +115,18 @@ async def test_idempotency_records_upsert(storage: Storage) -> None:
         ("done", {"a": 2}, 5.0)
 
 
+async def test_a_message_reads_its_conversation_locked_and_then_its_key(storage: Storage) -> None:
+    record = IdempotencyRecord("c1", "k", "h", "done", 200, {"a": 1}, 5.0)
+    async with storage.transaction() as tx:
+        await tx.add_conversation(conversation("c1", visitor=None), 1.0)
+        await tx.add_conversation(conversation("c2", visitor=None), 1.0)
+        await tx.put_idempotency(record)  # pending writes go first, in order
+        assert await tx.conversation_for_message("c1", "k") == (conversation("c1", None), record)
+        assert await tx.conversation_for_message("c1", "other") == (conversation("c1", None), None)
+        assert await tx.conversation_for_message("c2", "k") == (conversation("c2", None), None)
+        assert await tx.conversation_for_message("c9", "k") == (None, None)
+
+
 async def test_timers_are_claimed_once_until_their_lease_ends(storage: Storage) -> None:
     async with storage.transaction() as tx:
         await tx.set_timer("c1", "ask@1", 10.0)

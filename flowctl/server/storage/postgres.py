@@ -57,6 +57,21 @@ class _Cursor:
         cursor = await self._send(_pg(sql), tuple(params))
         return list(await cursor.fetchall())
 
+    async def fetchsets(self, statements: Sequence[tuple[str, Sequence[Any]]],
+                        ) -> list[list[tuple[Any, ...]]]:
+        """Several reads in one round trip, each statement seeing what was committed when it
+        started (one after the other: a read after a lock sees what the lock's holder wrote)."""
+        if len(statements) == 1:
+            return [await self.fetchall(*statements[0])]
+        first = len(self.pending) + (0 if self.begun or not self.transaction else 1)
+        cursor = await self._send_all([(_pg(sql), tuple(values)) for sql, values in statements])
+        sets: list[list[tuple[Any, ...]]] = []
+        for index in range(first + len(statements)):
+            if index >= first:
+                sets.append(list(await cursor.fetchall()))
+            cursor.nextset()
+        return sets
+
     async def commit(self) -> None:
         if self.begun or self.pending:
             await self._send("COMMIT", ())
@@ -70,21 +85,27 @@ class _Cursor:
         """``sql`` after the BEGIN and the writes still pending, in one round trip; the
         cursor positioned on the answer of ``sql``."""
         statements = [(sql, params)]
+        if self.transaction and (self.pending or not self.begun):
+            cursor = await self._send_all(statements)
+            while cursor.nextset():
+                pass
+            return cursor
+        return await self.connection.execute(sql, params, prepare=True)
+
+    async def _send_all(self, statements: list[tuple[str, tuple[Any, ...]]]) -> Any:
+        """The BEGIN, the pending writes and ``statements`` in one query of several
+        statements; the cursor positioned on the first answer."""
         if self.transaction:
             statements = self.pending + statements
             self.pending = []
             if not self.begun:
                 statements.insert(0, ("BEGIN", ()))
                 self.begun = True
-        if len(statements) == 1:
-            return await self.connection.execute(sql, params, prepare=True)
         from psycopg import AsyncClientCursor
 
         cursor = AsyncClientCursor(self.connection)
         await cursor.execute("; ".join(text for text, _ in statements),
                              [value for _, values in statements for value in values])
-        while cursor.nextset():
-            pass
         return cursor
 
 

@@ -32,6 +32,8 @@ class Cursor(Protocol):
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None: ...
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+    async def fetchsets(self, statements: Sequence[tuple[str, Sequence[Any]]],
+                        ) -> list[list[tuple[Any, ...]]]: ...
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,15 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=s
 
 def _dumps(value: Any) -> str:
     return _ENCODER.encode(value)
+
+
+_IDEMPOTENCY = ("SELECT conversation_id, key, request_hash, status, response_status, response, "
+                "created_at FROM idempotency WHERE conversation_id = ? AND key = ?")
+
+
+def _idempotency(row: tuple[Any, ...]) -> IdempotencyRecord:
+    return IdempotencyRecord(row[0], row[1], row[2], row[3], int(row[4]), json.loads(row[5]),
+                             float(row[6]))
 
 
 def _conversation(row: tuple[Any, ...]) -> ConversationRow:
@@ -218,14 +229,22 @@ class Tx:
     # -- idempotency ------------------------------------------------------------------------------
 
     async def idempotency(self, conversation_id: str, key: str) -> IdempotencyRecord | None:
-        row = await self.cursor.fetchone(
-            "SELECT conversation_id, key, request_hash, status, response_status, response, "
-            "created_at FROM idempotency WHERE conversation_id = ? AND key = ?",
-            (conversation_id, key))
-        if row is None:
-            return None
-        return IdempotencyRecord(row[0], row[1], row[2], row[3], int(row[4]), json.loads(row[5]),
-                                 float(row[6]))
+        row = await self.cursor.fetchone(_IDEMPOTENCY, (conversation_id, key))
+        return _idempotency(row) if row else None
+
+    async def conversation_for_message(self, conversation_id: str, key: str,
+                                       ) -> tuple[ConversationRow | None, IdempotencyRecord | None]:
+        """The conversation, locked, then the record of ``key`` for it: two statements in one
+        round trip.  Two, not one joined: on PostgreSQL a statement that waited for the lock
+        keeps the snapshot it started with, and would miss the record the lock's holder just
+        committed (the same key sent to two processes at once, applied twice)."""
+        conversations, records = await self.cursor.fetchsets([
+            (f"SELECT {_CONVERSATION} FROM conversations WHERE id = ?" + self.dialect.lock,
+             (conversation_id,)),
+            (_IDEMPOTENCY, (conversation_id, key))])
+        if not conversations:
+            return None, None
+        return _conversation(conversations[0]), _idempotency(records[0]) if records else None
 
     async def put_idempotency(self, record: IdempotencyRecord) -> None:
         await self.cursor.execute(

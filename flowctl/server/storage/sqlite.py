@@ -58,6 +58,10 @@ class _Cursor:
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.connection.execute(sql, tuple(params)).fetchall())
 
+    async def fetchsets(self, statements: Sequence[tuple[str, Sequence[Any]]],
+                        ) -> list[list[tuple[Any, ...]]]:
+        return [await self.fetchall(sql, values) for sql, values in statements]
+
 
 class SqliteStorage:
     dialect = SQLITE
